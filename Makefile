@@ -1,0 +1,31 @@
+# The two commands of the README: `make report` (the main job) and `make test`.
+# Each runs scripts/setup.sh first when the environment is missing or out of date.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= out
+
+.PHONY: setup report test test-all bench pdf clean
+
+$(STAMP): setup.cfg pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The main job: the gradient-check report of every registered op (FD and torch).
+report: $(STAMP)
+	$(PY) -m tinygrad_edu.gradcheck --out $(OUT)/gradcheck.md
+
+## The test suite (the default, fast run; `make test-all` adds the slow tests).
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider --runslow
+
+bench: $(STAMP)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_mlp
+
+clean:
+	rm -rf $(VENV) $(OUT) *.egg-info

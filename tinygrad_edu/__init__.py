@@ -1,0 +1,20 @@
+"""tinygrad_edu: a teaching-grade autograd engine in NumPy (CuPy on a GPU), with PyTorch's API.
+
+    import tinygrad_edu as te
+    x = te.tensor([[1.0, 2.0]], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # tensor([[2., 4.]])
+"""
+from .autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import cuda_available
+from .creation import (arange, as_tensor, cat, eye, from_numpy, full, full_like, linspace, manual_seed, ones,
+                       ones_like, pad, rand, rand_like, randint, randn, randn_like, randperm, stack, tensor, zeros,
+                       zeros_like)
+from .tensor import (Tensor, bool_, float16, float32, float64, int8, int16, int32, int64, maximum, minimum, uint8,
+                     where)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+bool = bool_  # noqa: A001  (torch.bool)
+double, float, long = float64, float32, int64  # noqa: A001  (torch.double, torch.float, torch.long)
+
+__version__ = "0.1.0"

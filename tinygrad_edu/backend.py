@@ -1,0 +1,71 @@
+"""The one module that knows NumPy from CuPy.
+
+Every array in the engine lives either on the CPU (a ``numpy.ndarray``) or on a CUDA device (a
+``cupy.ndarray``). Code elsewhere asks this module for the array module ``xp`` that matches an
+array or a device name, and never imports CuPy itself.
+"""
+import numpy as np
+
+try:  # CuPy is optional: the `gpu` extra. Without it, device="cuda" is a clear error.
+    import cupy as _cupy
+    _cupy.cuda.runtime.getDeviceCount()
+except Exception as _error:  # ImportError, or CuPy present without a usable CUDA device
+    _cupy = None
+    CUDA_UNAVAILABLE_REASON = f"CuPy with a CUDA device is not available ({type(_error).__name__}: {_error})"
+else:
+    CUDA_UNAVAILABLE_REASON = None
+
+DEVICES = ("cpu", "cuda")
+
+
+def cuda_available():
+    """True when CuPy is installed and sees a CUDA device (like ``torch.cuda.is_available``)."""
+    return _cupy is not None
+
+
+def parse_device(device):
+    """Normalise ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style device object)."""
+    if device is None:
+        return "cpu"
+    name = str(getattr(device, "type", device)).split(":")[0]
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")
+    if name == "cuda" and _cupy is None:
+        raise RuntimeError(f"device='cuda' was asked for, but {CUDA_UNAVAILABLE_REASON}")
+    return name
+
+
+def xp_for(device):
+    """The array module for a device name: numpy for "cpu", cupy for "cuda"."""
+    return _cupy if parse_device(device) == "cuda" else np
+
+
+def array_module(array):
+    """The array module an array belongs to (numpy or cupy); like ``cupy.get_array_module``."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def device_of(array):
+    return "cuda" if array_module(array) is not np else "cpu"
+
+
+def to_device(array, device):
+    """Move an array to a device (a copy only when it changes device)."""
+    if parse_device(device) == "cuda":
+        return _cupy.asarray(array)
+    return _cupy.asnumpy(array) if array_module(array) is not np else np.asarray(array)
+
+
+def to_numpy(array):
+    return _cupy.asnumpy(array) if array_module(array) is not np else np.asarray(array)
+
+
+def scatter_add(out, index, values):
+    """``out[index] += values`` with repeated indices adding up (``numpy.add.at``)."""
+    if array_module(out) is np:
+        np.add.at(out, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, index, values)

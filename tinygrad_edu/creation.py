@@ -1,0 +1,152 @@
+"""Constructors (``tensor``, ``zeros``, ``randn``, ...), the random seed, and the top-level functions
+that combine tensors (``cat``, ``stack``, ``pad``), with torch's names and arguments."""
+import numpy as np
+
+from .autograd import EngineError
+from .backend import cuda_available, xp_for
+from .ops import movement as M
+from .tensor import Tensor, as_array, float32, int64
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed every random draw of the engine (NumPy, and CuPy where present), like torch.manual_seed."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+    if cuda_available():
+        xp_for("cuda").random.seed(seed)
+    return _generator
+
+
+def _shape(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
+def _make(array, device, requires_grad):
+    t = Tensor._wrap(xp_for(device).asarray(array) if device not in (None, "cpu") else array)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (Python floats become float32; NumPy dtypes are kept)."""
+    return Tensor._wrap(as_array(data, dtype, device)).requires_grad_(requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    return Tensor._wrap(as_array(data, dtype, device, copy=None))
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (like torch.from_numpy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array)
+
+
+def zeros(*size, dtype=float32, device=None, requires_grad=False):
+    return _make(xp_for(device).zeros(_shape(size), dtype=dtype), device, requires_grad)
+
+
+def ones(*size, dtype=float32, device=None, requires_grad=False):
+    return _make(xp_for(device).ones(_shape(size), dtype=dtype), device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    dtype = dtype or (float32 if isinstance(fill_value, float) else np.asarray(fill_value).dtype)
+    return _make(xp_for(device).full(_shape((size,)), fill_value, dtype=dtype), device, requires_grad)
+
+
+def eye(n, m=None, dtype=float32, device=None, requires_grad=False):
+    return _make(xp_for(device).eye(n, m, dtype=dtype), device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        dtype = int64 if all(isinstance(v, int) for v in (start, end, step)) else float32
+    return _make(xp_for(device).arange(start, end, step, dtype=dtype), device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=float32, device=None, requires_grad=False):
+    return _make(xp_for(device).linspace(start, end, steps, dtype=dtype), device, requires_grad)
+
+
+def randn(*size, dtype=float32, device=None, requires_grad=False, generator=None):
+    """Standard normal samples, drawn on the CPU from the seeded generator (so a seed gives the same
+    numbers on every device)."""
+    array = (generator or _generator).standard_normal(_shape(size)).astype(dtype)
+    return _make(array, device, requires_grad)
+
+
+def rand(*size, dtype=float32, device=None, requires_grad=False, generator=None):
+    array = (generator or _generator).random(_shape(size)).astype(dtype)
+    return _make(array, device, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=int64, device=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    return _make((generator or _generator).integers(low, high, size=_shape((size,))).astype(dtype), device, False)
+
+
+def randperm(n, dtype=int64, device=None, generator=None):
+    return _make((generator or _generator).permutation(n).astype(dtype), device, False)
+
+
+def _like(maker):
+    def like(t, dtype=None, device=None, requires_grad=False):
+        return maker(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    like.__name__ = maker.__name__ + "_like"
+    return like
+
+
+zeros_like, ones_like, randn_like, rand_like = _like(zeros), _like(ones), _like(randn), _like(rand)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype or t.dtype, device or t.device, requires_grad)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim (``torch.cat``); every other dim must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise EngineError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    axis = first._axes(dim, "cat")[0] if first.ndim else 0
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape)) if k != axis):
+            raise EngineError(f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match tensor 0's "
+                              f"{tuple(first.shape)} outside dim {dim}")
+    tensors = [first._pair(t)[1] if t.dtype != first.dtype else t for t in tensors]
+    return M.Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim (``torch.stack``)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise EngineError("stack: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise EngineError(f"stack: tensor {i} has shape {tuple(t.shape)}, tensor 0 has {tuple(tensors[0].shape)}; "
+                              "stack needs equal shapes")
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """Constant padding with torch's ``F.pad`` convention: ``pad`` lists (before, after) pairs
+    starting from the LAST dim, e.g. ``(1, 1, 2, 2)`` pads the last dim by 1 and the one before by 2."""
+    if mode != "constant":
+        raise EngineError(f"pad: only mode='constant' is implemented, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise EngineError(f"pad: pad={tuple(pad)} must hold one (before, after) pair per padded dim, "
+                          f"at most {input.ndim} pairs for shape {tuple(input.shape)}")
+    if any(p < 0 for p in pad):
+        raise EngineError(f"pad: negative padding {tuple(pad)} (cropping) is not supported; slice instead")
+    pairs = [(0, 0)] * input.ndim
+    for k in range(len(pad) // 2):
+        pairs[input.ndim - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
+    return M.Pad.apply(input, widths=tuple(pairs), value=value)

@@ -1,0 +1,221 @@
+"""Elementwise ops. Each forward works on arrays; each backward returns Tensors built from
+differentiable ops, so gradients of gradients work. Broadcasting is undone for all of them in one
+place (``autograd.sum_to_shape``). Formulas: derivations/engine_ops.tex."""
+from ..autograd import Function
+from ..backend import array_module
+
+
+class Add(Function):
+    r"""$z = a + b$; $\partial z/\partial a = \partial z/\partial b = 1$."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    r"""$z = a - b$."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    r"""$z = a b$; $\bar a = \bar z\, b$, $\bar b = \bar z\, a$."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g * b, g * a
+
+
+class Div(Function):
+    r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, z / b$."""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        _, b = self.inputs
+        return g / b, -(g * self.output()) / b
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return (-g,)
+
+
+class PowScalar(Function):
+    r"""$z = x^c$ for a constant $c$; $\bar x = \bar z\, c\, x^{c-1}$ (zero when $c = 0$, like torch)."""
+
+    def forward(self, x, exponent):
+        self.exponent = exponent
+        return x ** exponent
+
+    def backward(self, g):
+        (x,) = self.inputs
+        c = self.exponent
+        if c == 0:
+            return (g * 0.0,)
+        return (g * (x ** (c - 1) * c),)
+
+
+class Pow(Function):
+    r"""$z = a^b$ for tensors; $\bar a = \bar z\, b\, a^{b-1}$, $\bar b = \bar z\, z \log a$
+    (with $\log a$ read as 0 where $a = 0$, as torch does)."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g):
+        a, b = self.inputs
+        zero = (a.data == 0)
+        log_a = a.where(~zero, 1.0).log().where(~zero, 0.0)
+        return g * b * a ** (b - 1), g * self.output() * log_a
+
+
+class Exp(Function):
+    r"""$z = e^x$; $\bar x = \bar z\, z$."""
+
+    def forward(self, x):
+        return array_module(x).exp(x)
+
+    def backward(self, g):
+        return (g * self.output(),)
+
+
+class Log(Function):
+    r"""$z = \log x$; $\bar x = \bar z / x$."""
+
+    def forward(self, x):
+        return array_module(x).log(x)
+
+    def backward(self, g):
+        return (g / self.inputs[0],)
+
+
+class Sqrt(Function):
+    r"""$z = \sqrt x$; $\bar x = \bar z / (2 z)$."""
+
+    def forward(self, x):
+        return array_module(x).sqrt(x)
+
+    def backward(self, g):
+        return (g / (self.output() * 2.0),)
+
+
+class Abs(Function):
+    r"""$z = |x|$; $\bar x = \bar z\,\mathrm{sign}(x)$ (0 at $x = 0$, like torch)."""
+
+    def forward(self, x):
+        return abs(x)
+
+    def backward(self, g):
+        x = self.inputs[0].data
+        return (g * array_module(x).sign(x),)
+
+
+class Sigmoid(Function):
+    r"""$\sigma(x) = 1/(1+e^{-x})$, computed without overflow; $\bar x = \bar z\,\sigma(1-\sigma)$."""
+
+    def forward(self, x):
+        xp = array_module(x)
+        e = xp.exp(-abs(x))  # in (0, 1]: never overflows
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, g):
+        s = self.output()
+        return (g * s * (1.0 - s),)
+
+
+class Tanh(Function):
+    r"""$z = \tanh x$; $\bar x = \bar z (1 - z^2)$."""
+
+    def forward(self, x):
+        return array_module(x).tanh(x)
+
+    def backward(self, g):
+        t = self.output()
+        return (g * (1.0 - t * t),)
+
+
+class Relu(Function):
+    r"""$z = \max(x, 0)$; $\bar x = \bar z\,[x > 0]$ (0 at $x = 0$, like torch)."""
+
+    def forward(self, x):
+        self.mask = x > 0
+        return array_module(x).maximum(x, 0)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+class Clamp(Function):
+    r"""$z = \min(\max(x, lo), hi)$; the gradient passes where $lo \le x \le hi$ (torch's rule)."""
+
+    def forward(self, x, lo=None, hi=None):
+        xp = array_module(x)
+        mask = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        self.mask = mask
+        return xp.clip(x, lo, hi)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+class Maximum(Function):
+    r"""$z = \max(a, b)$; the gradient goes to the larger input, split in half on ties (torch's rule)."""
+
+    def forward(self, a, b):
+        half = (a == b).astype(a.dtype) * 0.5
+        self.to_a, self.to_b = (a > b) + half, (a < b) + half
+        return array_module(a).maximum(a, b)
+
+    def backward(self, g):
+        return g * self.to_a, g * self.to_b
+
+
+class Minimum(Function):
+    r"""$z = \min(a, b)$; the gradient goes to the smaller input, split in half on ties."""
+
+    def forward(self, a, b):
+        half = (a == b).astype(a.dtype) * 0.5
+        self.to_a, self.to_b = (a < b) + half, (a > b) + half
+        return array_module(a).minimum(a, b)
+
+    backward = Maximum.backward
+
+
+class Where(Function):
+    r"""$z = c ? a : b$ for a boolean array $c$; $\bar a = c ? \bar z : 0$, $\bar b = c ? 0 : \bar z$."""
+
+    def forward(self, a, b, condition):
+        self.condition = condition
+        return array_module(a).where(condition, a, b)
+
+    def backward(self, g):
+        return g.where(self.condition, 0.0), g.where(~self.condition, 0.0)
+
+
+class Cast(Function):
+    """Change the dtype; the gradient is cast back to the input's dtype."""
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return (g.to(self.inputs[0].dtype),)

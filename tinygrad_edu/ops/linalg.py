@@ -1,0 +1,17 @@
+"""Matrix product with batch broadcasting. Formulas: derivations/engine_ops.tex."""
+from ..autograd import EngineError, Function
+
+
+class MatMul(Function):
+    r"""$Z = A B$ over the last two axes (leading axes broadcast);
+    $\bar A = \bar Z B^\top$, $\bar B = A^\top \bar Z$ (batch axes summed back by the engine)."""
+
+    def forward(self, a, b):
+        if a.shape[-1] != b.shape[-2]:
+            raise EngineError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+                              f"({a.shape[-1]} columns against {b.shape[-2]} rows)")
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return g @ b.mT, a.mT @ g
