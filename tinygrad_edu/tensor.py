@@ -396,11 +396,14 @@ class Tensor:
     def logsumexp(self, dim=None, keepdim=False):
         return R.LogSumExp.apply(self._float("logsumexp"), axes=self._axes(dim, "logsumexp"), keepdim=keepdim)
 
-    def softmax(self, dim):
-        return (self - self.logsumexp(dim, keepdim=True)).exp()
-
     def log_softmax(self, dim):
-        return self - self.logsumexp(dim, keepdim=True)
+        """x - logsumexp(x), computed on x minus its (constant) max so the subtraction is exact
+        in float32 too; the shift changes neither the value nor the gradient."""
+        shifted = self - self.amax(dim, keepdim=True).detach() if self.numel() else self
+        return shifted - shifted.logsumexp(dim, keepdim=True)
+
+    def softmax(self, dim):
+        return self.log_softmax(dim).exp()
 
     def all(self):
         return Tensor._wrap(self._xp.asarray(self.data.all()))

@@ -71,17 +71,17 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    r"""$z = a^b$ for tensors; $\bar a = \bar z\, b\, a^{b-1}$, $\bar b = \bar z\, z \log a$
-    (with $\log a$ read as 0 where $a = 0$, as torch does)."""
+    r"""$z = a^b$ for tensors; $\bar a = \bar z\, b\, a^{b-1}$ (0 where $b = 0$),
+    $\bar b = \bar z\, z \log a$ (0 where $a = 0 \le b$): torch's conventions at those points."""
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, g):
         a, b = self.inputs
-        zero = (a.data == 0)
-        log_a = a.where(~zero, 1.0).log().where(~zero, 0.0)
-        return g * b * a ** (b - 1), g * self.output() * log_a
+        zero_base = (a.data == 0) & (b.data >= 0)
+        log_a = a.where(~zero_base, 1.0).log().where(~zero_base, 0.0)
+        return (g * b * a ** (b - 1)).where(b.data != 0, 0.0), g * self.output() * log_a
 
 
 class Exp(Function):

@@ -1,0 +1,35 @@
+"""Shared test settings: the one hypothesis profile, the --runslow switch, one torch thread."""
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# One place for hypothesis settings. "default" keeps `make test` under a few minutes on 2 cores;
+# HYPOTHESIS_PROFILE=thorough runs many more examples.
+settings.register_profile("default", max_examples=12, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("thorough", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (make test-all)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # the torch comparisons then fail loudly in their own tests
+    pass
