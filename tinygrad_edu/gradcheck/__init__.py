@@ -107,8 +107,8 @@ def compare_jacobians(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
             j, k = map(int, np.argwhere(bad)[0])
             index = np.unravel_index(k, inputs[i].shape)
             result.failure = (f"Jacobian mismatch for input {i} (shape {tuple(inputs[i].shape)}) at input index "
-                              f"{tuple(int(v) for v in index)}, output element {j}: analytical {ana[j, k]!r}, "
-                              f"numerical {num[j, k]!r} (atol={atol}, rtol={rtol})")
+                              f"{tuple(int(v) for v in index)}, output element {j}: analytical {float(ana[j, k])!r}, "
+                              f"numerical {float(num[j, k])!r} (atol={atol}, rtol={rtol})")
     return result
 
 

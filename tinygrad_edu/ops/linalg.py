@@ -13,5 +13,5 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, g):
-        a, b = self.inputs
-        return g @ b.mT, a.mT @ g
+        a, b = self.inputs  # skip the product nobody needs (the input batch's gradient, typically)
+        return (g @ b.mT if a.requires_grad else None), (a.mT @ g if b.requires_grad else None)
