@@ -4,24 +4,19 @@ The methods here only check arguments and pick an op from ``ops/``; the maths of
 and backward side by side) lives there, and the graph walk in ``autograd.py``. Names and semantics
 follow PyTorch's wherever PyTorch has the same thing.
 """
-from collections import namedtuple
-
 import numpy as np
 
 from . import autograd
-from .autograd import EngineError, EngineIndexError, EngineTypeError
+from .autograd import EngineError, EngineTypeError
 from .backend import array_module, device_of, to_device, to_numpy, xp_for
 from .ops import elementwise as E
 from .ops import linalg as L
-from .ops import movement as M
-from .ops import reduce as R
+from .tensor_reductions import ReductionMethods
+from .tensor_shapes import ShapeMethods
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 int8, int16, int32, int64 = np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64")
 uint8, bool_ = np.dtype("uint8"), np.dtype("bool")
-
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # what x.max(dim) returns
-
 
 def _is_float(dtype):
     return dtype.kind == "f"
@@ -45,7 +40,7 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
-class Tensor:
+class Tensor(ReductionMethods, ShapeMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
@@ -314,194 +309,6 @@ class Tensor:
     def where(self, condition, other):
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         return where(condition, self, other)
-
-    # ----- reductions ----------------------------------------------------------------------
-    def _axes(self, dim, op):
-        """``dim`` (None, an int or a tuple, negative allowed) as a sorted tuple of axes."""
-        if dim is None:
-            return tuple(range(self.ndim))
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        n = max(self.ndim, 1)
-        axes = []
-        for d in dims:
-            if not isinstance(d, (int, np.integer)) or not -n <= d < n:
-                raise EngineIndexError(f"{op}: dim {d!r} is out of range for a tensor of shape {tuple(self.shape)} "
-                                       f"(expected an int in [{-n}, {n - 1}])")
-            axes.append(int(d) % n)
-        if self.ndim == 0:
-            return ()
-        return tuple(sorted(set(axes)))
-
-    def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        return R.Sum.apply(x, axes=x._axes(axis if dim is None else dim, "sum"), keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim=False, *, axis=None, dtype=None):
-        x = self._float("mean") if dtype is None else self.to(dtype)
-        axes = x._axes(axis if dim is None else dim, "mean")
-        count = int(np.prod([x.shape[a] for a in axes]))
-        return x.sum(axes, keepdim) * (1.0 / count if count else float("nan"))
-
-    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
-        """Variance with ``correction`` (1 by default: the unbiased estimate, like torch)."""
-        dim = axis if dim is None else dim
-        axes = self._axes(dim, "var")
-        count = int(np.prod([self.shape[a] for a in axes]))
-        correction = (1 if unbiased else 0) if correction is None else correction
-        centred = self - self.mean(axes, keepdim=True)
-        return (centred * centred).sum(axes, keepdim) * (1.0 / max(count - correction, 0) if count > correction else float("nan"))
-
-    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis).sqrt()
-
-    def _extremum(self, dim, keepdim, largest, op, axis=None):
-        dim = axis if dim is None else dim
-        if isinstance(dim, Tensor):  # torch.max(a, b) is maximum(a, b)
-            return (maximum if largest else minimum)(self, dim)
-        if self.numel() == 0:
-            raise EngineError(f"{op}: the tensor of shape {tuple(self.shape)} is empty: no {op} to take")
-        if dim is None:  # one value; ties share the gradient
-            return R.Extremum.apply(self, axes=self._axes(None, op), keepdim=False, largest=largest)
-        (axis,) = self._axes(dim, op) or (None,)
-        if axis is None:  # a 0-d tensor
-            return ValuesIndices(self, Tensor._wrap(self._xp.zeros((), dtype=np.int64)))
-        index = (self.data.argmax if largest else self.data.argmin)(axis=axis, keepdims=True)
-        values = R.TakeAlong.apply(self, index=index, axis=axis, keepdim=keepdim)
-        return ValuesIndices(values, Tensor._wrap(index if keepdim else index.squeeze(axis)))
-
-    def max(self, dim=None, keepdim=False, *, axis=None):
-        return self._extremum(dim, keepdim, True, "max", axis)
-
-    def min(self, dim=None, keepdim=False, *, axis=None):
-        return self._extremum(dim, keepdim, False, "min", axis)
-
-    def amax(self, dim=None, keepdim=False):
-        return R.Extremum.apply(self, axes=self._axes(dim, "amax"), keepdim=keepdim, largest=True)
-
-    def amin(self, dim=None, keepdim=False):
-        return R.Extremum.apply(self, axes=self._axes(dim, "amin"), keepdim=keepdim, largest=False)
-
-    def argmax(self, dim=None, keepdim=False, *, axis=None):
-        return self._arg(dim if axis is None else axis, keepdim, self._xp.argmax)
-
-    def argmin(self, dim=None, keepdim=False, *, axis=None):
-        return self._arg(dim if axis is None else axis, keepdim, self._xp.argmin)
-
-    def _arg(self, dim, keepdim, fn):
-        if dim is None:
-            return Tensor._wrap(fn(self.data.reshape(-1)).astype(np.int64))
-        (axis,) = self._axes(dim, fn.__name__)
-        return Tensor._wrap(fn(self.data, axis=axis, keepdims=keepdim).astype(np.int64))
-
-    def logsumexp(self, dim=None, keepdim=False):
-        return R.LogSumExp.apply(self._float("logsumexp"), axes=self._axes(dim, "logsumexp"), keepdim=keepdim)
-
-    def log_softmax(self, dim):
-        """x - logsumexp(x), computed on x minus its (constant) max so the subtraction is exact
-        in float32 too; the shift changes neither the value nor the gradient."""
-        shifted = self - self.amax(dim, keepdim=True).detach() if self.numel() else self
-        return shifted - shifted.logsumexp(dim, keepdim=True)
-
-    def softmax(self, dim):
-        return self.log_softmax(dim).exp()
-
-    def all(self):
-        return Tensor._wrap(self._xp.asarray(self.data.all()))
-
-    def any(self):
-        return Tensor._wrap(self._xp.asarray(self.data.any()))
-
-    # ----- shape and indexing -------------------------------------------------------------
-    def reshape(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        if shape == self.shape:
-            return self
-        size, known = self.numel(), int(np.prod([n for n in shape if n != -1]))
-        inferred = list(shape).count(-1)
-        valid = all(isinstance(n, (int, np.integer)) and n >= -1 for n in shape) and (
-            known == size if inferred == 0 else inferred == 1 and known != 0 and size % known == 0)
-        if not valid:
-            raise EngineError(f"reshape: shape {tuple(shape)} is invalid for a tensor of shape "
-                              f"{tuple(self.shape)} ({size} elements)")
-        return M.Reshape.apply(self, shape=shape)
-
-    view = reshape
-
-    def view_as(self, other):
-        return self.reshape(other.shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        start, end = start_dim % self.ndim, end_dim % self.ndim
-        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
-
-    def squeeze(self, dim=None):
-        axes = [a for a in self._axes(dim, "squeeze") if self.shape[a] == 1]
-        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
-
-    def unsqueeze(self, dim):
-        n = self.ndim + 1
-        if not -n <= dim < n:
-            raise EngineIndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
-                                   f"{tuple(self.shape)} (expected [{-n}, {n - 1}])")
-        dim %= n
-        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
-
-    def permute(self, *dims):
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
-            raise EngineError(f"permute: {dims} is not a permutation of the {self.ndim} dims of shape "
-                              f"{tuple(self.shape)}")
-        axes = tuple(d % self.ndim for d in dims)
-        return self if axes == tuple(range(self.ndim)) else M.Permute.apply(self, axes=axes)
-
-    def transpose(self, dim0, dim1):
-        axes = list(range(self.ndim))
-        (a,), (b,) = self._axes(dim0, "transpose"), self._axes(dim1, "transpose")
-        axes[a], axes[b] = axes[b], axes[a]
-        return self.permute(*axes)
-
-    def expand(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        lead = len(shape) - self.ndim
-        full = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-        if lead < 0 or any(n != 1 and n != s for n, s in zip(self.shape, full[lead:])):
-            raise EngineError(f"expand: a tensor of shape {tuple(self.shape)} cannot be expanded to {tuple(shape)}")
-        return self if full == self.shape else M.Expand.apply(self, shape=full)
-
-    def expand_as(self, other):
-        return self.expand(other.shape)
-
-    def __getitem__(self, index):
-        return M.GetItem.apply(self, index=_normalise_index(index, self))
-
-    def __setitem__(self, index, value):
-        if self.requires_grad:
-            raise RuntimeError("setitem: a tensor that requires grad can't be changed in place "
-                               "(do it on .data, or inside no_grad on a copy)")
-        self.data[_normalise_index(index, self)] = self._operand(value).data
-
-
-def _normalise_index(index, tensor):
-    """Check an index and turn tensors and lists in it into arrays; anything else is an error."""
-    parts = index if isinstance(index, tuple) else (index,)
-    out = []
-    for p in parts:
-        if isinstance(p, Tensor):
-            p = p.data
-        elif isinstance(p, list):
-            p = tensor._xp.asarray(p)
-        if hasattr(p, "dtype") and not isinstance(p, np.generic):
-            if p.dtype.kind not in "iub":
-                raise EngineTypeError(f"getitem: tensors used as indices must be integer or boolean, got {p.dtype}")
-        elif isinstance(p, np.integer):
-            p = int(p)
-        elif not (p is None or p is Ellipsis or isinstance(p, (int, slice))) or isinstance(p, float):
-            raise EngineTypeError(f"getitem: unsupported index {p!r} of type {type(p).__name__} for a tensor of "
-                                  f"shape {tuple(tensor.shape)}; use ints, slices, None, ..., or integer/boolean tensors")
-        out.append(p)
-    return tuple(out) if isinstance(index, tuple) else out[0]
 
 
 class _ToDevice(autograd.Function):
