@@ -24,6 +24,9 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --runslow
 
+pdf: $(STAMP)
+	$(MAKE) -C derivations
+
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_mlp
 

@@ -13,7 +13,8 @@ from .creation import (arange, as_tensor, cat, eye, from_numpy, full, full_like,
 from .tensor import (Tensor, bool_, float16, float32, float64, int8, int16, int32, int64, maximum, minimum, uint8,
                      where)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from . import viz  # noqa: E402
+from .torch_compat import *  # noqa: F401,F403  (torch's top-level functions: max, mean, unique, ...)
+from . import nn, optim, utils, viz  # noqa: E402
 
 bool = bool_  # noqa: A001  (torch.bool)
 double, float, long = float64, float32, int64  # noqa: A001  (torch.double, torch.float, torch.long)

@@ -1,0 +1,432 @@
+"""Layers and losses as functions, with PyTorch's names and argument order
+(``import tinygrad_edu.nn.functional as F``).
+
+Convolution and pooling are fused ops (``ops/conv.py``, ``ops/pool.py``); everything else here is
+composed from engine ops, so its gradient (and gradient of gradient) comes from theirs; so are
+the losses at the end of the file (with one fused op, the stable softplus). Checks happen here,
+before any work, and the errors name the function, what was expected and what was given.
+"""
+import numbers
+
+import numpy as np
+
+from .. import creation
+from ..autograd import EngineError, EngineIndexError, EngineTypeError, Function
+from ..backend import array_module
+from ..creation import pad  # noqa: F401  (F.pad, torch's convention: pairs from the last dim)
+from ..ops import conv as C
+from ..ops import pool as P
+from ..tensor import Tensor
+
+__all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
+           "upsample_nearest", "pad", "dropout", "relu", "sigmoid", "tanh", "softplus", "softmax",
+           "log_softmax", "one_hot"]
+
+
+def _pair(value, name, op, minimum):
+    """An int or a pair of ints as an (h, w) tuple, each at least ``minimum``."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= minimum for v in pair):
+        raise EngineError(f"{op}: {name} must be an int >= {minimum} or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _batched(input, op):
+    """(N, C, H, W) input, and whether it was an unbatched (C, H, W) one (torch accepts both)."""
+    if not isinstance(input, Tensor):
+        raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4:
+        raise EngineError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+    return input, False
+
+
+def _check_floats(op, *tensors):
+    dtypes = {t.dtype for t in tensors if t is not None}
+    if len(dtypes) > 1 or any(d.kind != "f" for d in dtypes):
+        raise EngineTypeError(f"{op}: input, weight and bias must share one floating dtype, got "
+                              + ", ".join(str(t.dtype) for t in tensors if t is not None))
+
+
+def _check_fits(op, input, kernel, padding, dilation):
+    for axis, (k, p, d) in enumerate(zip(kernel, padding, dilation)):
+        size, extent = input.shape[2 + axis] + 2 * p, d * (k - 1) + 1
+        if extent > size:
+            raise EngineError(f"{op}: the kernel ({'x'.join(map(str, kernel))}, dilation {dilation}) spans {extent} "
+                              f"but the padded input is only {size} along {'HW'[axis]} (input shape "
+                              f"{tuple(input.shape)}, padding {padding}): the kernel is larger than the padded input")
+
+
+class _Linear(Function):
+    r"""$y = x W^\top + b$ in one op: $\bar x = \bar y W$, $\bar W = \bar y^\top x$, $\bar b = \sum \bar y$,
+    each only when needed (composed, it was 3 ops forward, 7 backward, and an unneeded $\bar x$)."""
+
+    def forward(self, x, w, *bias):
+        y = x @ w.T
+        if bias:
+            y += bias[0]
+        return y
+
+    def backward(self, g):
+        x, w = self.inputs[:2]
+        gx = g @ w if x.requires_grad else None
+        g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1]))
+        gw = g2.T @ x2 if w.requires_grad else None
+        gb = g.sum(dim=tuple(range(g.ndim - 1))) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` (weight is (out_features, in_features), like torch)."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise EngineError(f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
+                          f"{tuple(input.shape)}) but the weight of shape {tuple(weight.shape)} expects "
+                          f"{weight.shape[-1]}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise EngineError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features={weight.shape[0]}")
+    _check_floats("linear", input, weight, bias)
+    return _Linear.apply(input, weight) if bias is None else _Linear.apply(input, weight, bias)
+
+
+def _conv_args(op, input, weight, bias, stride, dilation, groups, transposed):
+    """Checks shared by conv2d and conv_transpose2d; returns (x, unbatched, stride, dilation)."""
+    x, unbatched = _batched(input, op)
+    _check_floats(op, x, weight, bias)
+    layout = "(in_channels, out_channels/groups, kh, kw)" if transposed else "(out_channels, in_channels/groups, kh, kw)"
+    if weight.ndim != 4:
+        raise EngineError(f"{op}: expected a 4-D weight {layout}, got {tuple(weight.shape)}")
+    if not isinstance(groups, numbers.Integral) or groups < 1 or weight.shape[0] % groups:
+        raise EngineError(f"{op}: groups={groups!r} must be a positive int dividing weight.shape[0]={weight.shape[0]}")
+    channels, out_channels = (weight.shape[0], weight.shape[1] * groups) if transposed else \
+        (weight.shape[1] * groups, weight.shape[0])
+    if x.shape[1] != channels:
+        raise EngineError(f"{op}: given groups={groups} and a weight of shape {tuple(weight.shape)}, expected an input "
+                          f"with {channels} channels, but the input of shape {tuple(x.shape)} has {x.shape[1]} channels")
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise EngineError(f"{op}: bias of shape {tuple(bias.shape)} does not match out_channels={out_channels}")
+    return x, unbatched, _pair(stride, "stride", op, 1), _pair(dilation, "dilation", op, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation (torch's conv2d); ``padding`` may be an int, a pair, "valid" or "same"."""
+    x, unbatched, stride, dilation = _conv_args("conv2d", input, weight, bias, stride, dilation, groups, False)
+    if padding == "valid":
+        padding = 0
+    elif padding == "same":
+        if stride != (1, 1):
+            raise EngineError(f"conv2d: padding='same' needs stride 1, got stride {stride}")
+        total = [d * (k - 1) for k, d in zip(weight.shape[2:], dilation)]
+        if any(t % 2 for t in total):  # torch puts the odd extra row/column at the end
+            x = pad(x, (0, total[1] % 2, 0, total[0] % 2))
+        padding = (total[0] // 2, total[1] // 2)
+    padding = _pair(padding, "padding", "conv2d", 0)
+    _check_fits("conv2d", x, weight.shape[2:], padding, dilation)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    out = C.Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (torch's conv_transpose2d, the input-gradient of conv2d); weight is
+    (in_channels, out_channels/groups, kh, kw); output size (H-1)s - 2p + d(k-1) + output_padding + 1."""
+    op = "conv_transpose2d"
+    x, unbatched, stride, dilation = _conv_args(op, input, weight, bias, stride, dilation, groups, True)
+    padding, output_padding = _pair(padding, "padding", op, 0), _pair(output_padding, "output_padding", op, 0)
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise EngineError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
+                          f"or dilation {dilation}")
+    out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
+                   zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding))
+    if min(out_hw) < 1:
+        raise EngineError(f"{op}: the output size {out_hw} is not positive (input {tuple(x.shape)}, weight "
+                          f"{tuple(weight.shape)}, stride {stride}, padding {padding})")
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    out = C.ConvTranspose2d.apply(*inputs, out_hw=out_hw, stride=stride, padding=padding, dilation=dilation,
+                                  groups=int(groups))
+    return out.squeeze(0) if unbatched else out
+
+
+def _windows(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    if ceil_mode:
+        raise EngineError(f"{op}: ceil_mode=True is not implemented")
+    kernel = _pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride", op, 1)
+    padding, dilation = _pair(padding, "padding", op, 0), _pair(dilation, "dilation", op, 1)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise EngineError(f"{op}: padding {padding} should be at most half of the kernel size {kernel}")
+    _check_fits(op, x, kernel, padding, dilation)
+    return P._Windows(x.shape, kernel, stride, padding, dilation)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over windows (padding counts as -inf); stride defaults to the kernel size. The gradient goes
+    to the first maximum of each window in row-major order, like torch."""
+    if return_indices:
+        raise EngineError("max_pool2d: return_indices=True is not implemented")
+    x, unbatched = _batched(input, "max_pool2d")
+    out = P.MaxPool2d.apply(x, windows=_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode))
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over windows; with ``count_include_pad=True`` (torch's default) the zero padding counts."""
+    x, unbatched = _batched(input, "avg_pool2d")
+    windows = _windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    kh, kw = windows.kernel
+    if divisor_override is not None:
+        out = P.WindowGather.apply(x, windows=windows, masks=None, scale=1.0 / divisor_override)
+    elif count_include_pad or windows.padding == (0, 0):
+        out = P.WindowGather.apply(x, windows=windows, masks=None, scale=1.0 / (kh * kw))
+    else:  # divide by the number of real (unpadded) elements in each window
+        ones = Tensor._wrap(x._xp.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype))
+        count = P.WindowGather.apply(ones, windows=P._Windows(ones.shape, *windows.geometry), masks=None, scale=1.0)
+        out = P.WindowGather.apply(x, windows=windows, masks=None, scale=1.0) / count
+    return out.squeeze(0) if unbatched else out
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Nearest-neighbour upsampling of an (N, C, H, W) tensor by integer factors: every pixel becomes a
+    k x k block (a reshape and an expand, so the gradient sums over each block)."""
+    op = "interpolate"
+    if mode != "nearest":
+        raise EngineError(f"{op}: only mode='nearest' is implemented, got mode={mode!r}")
+    x, unbatched = _batched(input, op)
+    h, w = x.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise EngineError(f"{op}: give exactly one of size and scale_factor (got size={size!r}, "
+                          f"scale_factor={scale_factor!r})")
+    if size is not None:
+        size = _pair(size, "size", op, 1)
+        if size[0] % h or size[1] % w:
+            raise EngineError(f"{op}: size {size} is not an integer multiple of the input size {(h, w)}; only "
+                              "integer scale factors are supported")
+        kh, kw = size[0] // h, size[1] // w
+    else:
+        kh, kw = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
+        if not all(isinstance(k, numbers.Real) and not isinstance(k, bool) and k >= 1 and float(k) == int(k)
+                   for k in (kh, kw)):
+            raise EngineError(f"{op}: only positive integer scale factors are supported for nearest upsampling, "
+                              f"got scale_factor={scale_factor!r}")
+        kh, kw = int(kh), int(kw)
+    n, c = x.shape[:2]
+    out = x.reshape(n, c, h, 1, w, 1).expand(n, c, h, kh, w, kw).reshape(n, c, h * kh, w * kw)
+    return out.squeeze(0) if unbatched else out
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``torch.nn.functional.upsample_nearest`` (an alias of ``interpolate(mode="nearest")``)."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p), so the
+    expectation is unchanged; the identity when not training. Draws from the engine's seeded generator."""
+    if not 0 <= p <= 1:
+        raise EngineError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = creation._generator.random(input.shape) >= p  # the generator manual_seed replaces
+    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+    return input * Tensor._wrap(input._xp.asarray(mask))
+
+
+def relu(input, inplace=False):
+    return input.relu()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+class _Softplus(Function):
+    r"""$\log(1 + e^x)$ computed as ``logaddexp(0, x)`` (no overflow); $\bar x = \bar z\,\sigma(x)$."""
+
+    def forward(self, x):
+        return array_module(x).logaddexp(0, x)
+
+    def backward(self, g):
+        return (g * self.inputs[0].sigmoid(),)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta``, stable for any x (torch's ``threshold`` switch to the identity is
+    not needed: the stable form is exact there)."""
+    return _Softplus.apply(input) if beta == 1 else _Softplus.apply(input * beta) * (1.0 / beta)
+
+
+def softmax(input, dim=None, dtype=None):
+    if dim is None:
+        raise EngineError("softmax: pass dim explicitly (torch's implicit dim choice is deprecated)")
+    return (input if dtype is None else input.to(dtype)).softmax(dim)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    if dim is None:
+        raise EngineError("log_softmax: pass dim explicitly (torch's implicit dim choice is deprecated)")
+    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor with a trailing axis of length num_classes (max + 1 when -1), like torch."""
+    if tensor.dtype.kind not in "iu":
+        raise EngineTypeError(f"one_hot: expected an integer (class index) tensor, got {tensor.dtype}")
+    xp, data = tensor._xp, tensor.data
+    if num_classes == -1:
+        num_classes = int(data.max()) + 1 if data.size else 0
+    if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):
+        raise EngineError(f"one_hot: class values must be in [0, {num_classes}), got min {int(data.min())} and "
+                          f"max {int(data.max())}")
+    return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+# ----- losses --------------------------------------------------------------------------------
+__all__ += ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+            "cosine_similarity", "normalize", "info_nce_loss"]
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss, reduction, op):
+    if reduction not in _REDUCTIONS:
+        raise EngineError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _class_targets(op, target):
+    if not isinstance(target, Tensor) or target.dtype.kind not in "iu":
+        raise EngineTypeError(f"{op}: expected class indices as an integer (int64) tensor, got "
+                              f"{getattr(target, 'dtype', type(target).__name__)}; class probabilities "
+                              "(float targets) are not supported")
+    return op
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """``-input[i, target[i]]`` (input holds log-probabilities, classes on dim 1), optionally weighted
+    per class; the mean divides by the summed weights of the targets that are not ``ignore_index``."""
+    op = _class_targets("nll_loss", target)
+    batch = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
+    if tuple(target.shape) != tuple(batch):
+        raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
+                          f"{tuple(target.shape)}")
+    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    xp, t = input._xp, target.data
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= classes))
+    if bad.any():
+        raise EngineIndexError(f"{op}: target values must be class indices in [0, {classes}) (or ignore_index="
+                               f"{ignore_index}); got {sorted(set(int(v) for v in t[bad].ravel()))[:5]} "
+                               f"with {classes} classes")
+    logp = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)  # classes last
+    rows, safe = logp.reshape(-1, classes), xp.where(valid, t, 0).reshape(-1)
+    picked = rows[xp.arange(safe.shape[0]), safe]  # a gather: never touches -inf logits of other classes
+    w = xp.ones(classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
+    coef = w[safe] * valid.reshape(-1)  # w[target], and 0 where the target is ignore_index
+    loss = -(picked * Tensor._wrap(coef))
+    if not valid.all():
+        loss = loss.where(valid.reshape(-1), 0.0)
+    if reduction == "mean":
+        return loss.sum() * (1.0 / float(coef.sum()))
+    return _reduce(loss.reshape(t.shape), reduction, op)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``: class indices (int64), logits on dim 1. log_softmax
+    subtracts logsumexp, so logits of +-1e4 stay finite."""
+    if label_smoothing:
+        raise EngineError(f"cross_entropy: label_smoothing={label_smoothing} is not implemented")
+    _class_targets("cross_entropy", target)
+    return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
+                    reduction=reduction)
+
+
+def _same_shape(op, input, target):
+    if not isinstance(target, Tensor):
+        target = input._operand(target)
+    if tuple(target.shape) != tuple(input.shape):
+        raise EngineError(f"{op}: target of shape {tuple(target.shape)} must have the input's shape "
+                          f"{tuple(input.shape)}")
+    return target
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100, like torch (so x = 0 or 1 gives a
+    finite loss). Use binary_cross_entropy_with_logits on logits: it is stable without clamping."""
+    op = "binary_cross_entropy"
+    target = _same_shape(op, input, target)
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise EngineError(f"{op}: all elements of input should be between 0 and 1 (probabilities), got "
+                          f"min {float(input.data.min())}, max {float(input.data.max())}")
+
+    def clamped_log(p):  # log(p) floored at -100; the log never sees 0, so no inf * 0 in backward
+        positive = p.data > 0
+        return p.where(positive, 1.0).log().where(positive, -100.0).clamp(min=-100.0)
+    loss = -(target * clamped_log(input) + (1.0 - target) * clamped_log(1.0 - input))
+    return _reduce(loss if weight is None else loss * weight, reduction, op)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """The stable logistic loss ``softplus(z) - y z`` (= max(z,0) - y z + log(1 + e^{-|z|})): finite value
+    and gradient ``sigmoid(z) - y`` for any logit, +-1e10 included. With pos_weight p:
+    ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form."""
+    op = "binary_cross_entropy_with_logits"
+    target = _same_shape(op, input, target)
+    if pos_weight is None:
+        loss = softplus(input) - target * input
+    else:
+        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input)
+    return _reduce(loss if weight is None else loss * weight, reduction, op)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """``input / max(||input||_p, eps)`` along dim (torch's F.normalize)."""
+    if p == 2:
+        norm = (input * input).sum(dim, keepdim=True).sqrt()
+    else:
+        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    return input / norm.clamp(min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """``sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps))`` along dim (torch 2's form; broadcasts)."""
+    return (normalize(x1, 2, dim, eps) * normalize(x2, 2, dim, eps)).sum(dim)
+
+
+def info_nce_loss(z, temperature=0.5):
+    """NT-Xent (SimCLR, task mlph08.2d). ``z`` is (2N, D): rows 0..N-1 one view of N images, rows
+    N..2N-1 the other. Logits are cosine similarities / temperature with each row's self-similarity
+    removed; the positive of row i is row (i + N) mod 2N; the loss is cross-entropy averaged over
+    the 2N anchors."""
+    if z.ndim != 2 or z.shape[0] % 2 or z.shape[0] < 2:
+        raise EngineError(f"info_nce_loss: expected z of shape (2N, D) with the two views stacked, got "
+                          f"{tuple(z.shape)}")
+    if not temperature > 0:
+        raise EngineError(f"info_nce_loss: temperature must be positive, got {temperature!r}")
+    xp, rows = z._xp, z.shape[0]
+    zn = normalize(z, 2, 1, 1e-8)
+    logits = (zn @ zn.T) * (1.0 / temperature)
+    logits = logits.where(~xp.eye(rows, dtype=bool), float("-inf"))  # exp(-inf) = 0: no self-pair
+    target = Tensor._wrap((xp.arange(rows) + rows // 2) % rows)
+    return cross_entropy(logits, target)
+
+
+try:  # nni2.T3's loss lives in nn/angle.py (written alongside); F re-exports it when present
+    from .angle import circular_angle_loss  # noqa: E402,F401
+    __all__.append("circular_angle_loss")
+except ModuleNotFoundError as _error:
+    if _error.name != __name__.rsplit(".", 1)[0] + ".angle":
+        raise

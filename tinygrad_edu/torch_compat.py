@@ -1,0 +1,322 @@
+"""The top-level function forms of tensor methods, so code written for torch runs with ``torch``
+bound to ``tinygrad_edu``: ``torch.max(x, 1)`` gives (values, indices), ``torch.mean(x, axis=...)``,
+``torch.std``, ``torch.exp``, ``torch.argmax``, ``torch.unique``, ``torch.device``, ``torch.cuda``, ...
+
+Each function only forwards to the Tensor method of the same name (where the maths and the
+argument checks live), so the two forms can never disagree. This module's names shadow Python
+builtins (``max``, ``min``, ``sum``, ``abs``) on purpose, as torch's do; it uses ``builtins.`` itself.
+"""
+import builtins
+import types
+
+import numpy as np
+
+from . import backend
+from .autograd import no_grad
+from .serialization import load, save
+from .tensor import Tensor, float32, maximum, minimum
+
+__all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "log", "sqrt", "rsqrt", "abs", "sign",
+           "square", "sigmoid", "tanh", "relu", "argmax", "argmin", "softmax", "log_softmax", "logsumexp", "matmul",
+           "mm", "bmm", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t", "clamp", "clip",
+           "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
+           "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
+           "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
+           "argsort", "detach", "clone", "numpy_of"]
+
+
+def _tensor(x, op):
+    """``x`` as a Tensor. An engine array is wrapped, so torch code such as
+    ``torch.max(outputs.data, 1)`` works although ``.data`` here is the raw NumPy/CuPy array."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) or backend.array_module(x) is not np:
+        return Tensor._wrap(x)
+    raise TypeError(f"{op}(): argument 'input' must be a Tensor, not {type(x).__name__}")
+
+
+def max(input, dim=None, keepdim=False, *, axis=None):
+    """``max(x)`` the largest value, ``max(x, dim)`` (values, indices), ``max(x, y)`` elementwise."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    return _tensor(input, "max").max(dim, keepdim, axis=axis)
+
+
+def min(input, dim=None, keepdim=False, *, axis=None):
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    return _tensor(input, "min").min(dim, keepdim, axis=axis)
+
+
+def amax(input, dim=None, keepdim=False):
+    return _tensor(input, "amax").amax(dim, keepdim)
+
+
+def amin(input, dim=None, keepdim=False):
+    return _tensor(input, "amin").amin(dim, keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, axis=None, dtype=None):
+    return _tensor(input, "mean").mean(dim, keepdim, axis=axis, dtype=dtype)
+
+
+def sum(input, dim=None, keepdim=False, *, axis=None, dtype=None):
+    return _tensor(input, "sum").sum(dim, keepdim, axis=axis, dtype=dtype)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
+    return _tensor(input, "std").std(dim, unbiased, keepdim, correction=correction, axis=axis)
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
+    return _tensor(input, "var").var(dim, unbiased, keepdim, correction=correction, axis=axis)
+
+
+def _unary(name):
+    def fn(input):
+        return getattr(_tensor(input, name), name)()
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}(x)`` is ``x.{name}()``."
+    return fn
+
+
+exp, log, sqrt, rsqrt, abs, sign, square = (_unary(n) for n in ("exp", "log", "sqrt", "rsqrt", "abs", "sign", "square"))
+sigmoid, tanh, relu, detach, clone = (_unary(n) for n in ("sigmoid", "tanh", "relu", "detach", "clone"))
+neg = _unary("neg")
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None):
+    return _tensor(input, "argmax").argmax(dim, keepdim, axis=axis)
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None):
+    return _tensor(input, "argmin").argmin(dim, keepdim, axis=axis)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort ``input`` along ``dim`` (no gradient: indices are integers)."""
+    x = _tensor(input, "argsort")
+    (axis,) = x._axes(dim, "argsort")
+    data = -x.data if descending else x.data
+    return Tensor._wrap(x._xp.argsort(data, axis=axis, kind="stable").astype(np.int64))
+
+
+def softmax(input, dim, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return _tensor(x, "softmax").softmax(dim)
+
+
+def log_softmax(input, dim, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return _tensor(x, "log_softmax").log_softmax(dim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _tensor(input, "logsumexp").logsumexp(dim, keepdim)
+
+
+def matmul(input, other):
+    return _tensor(input, "matmul") @ other
+
+
+def mm(input, mat2):
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"mm: both arguments must be 2-D, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
+    return input @ mat2
+
+
+def bmm(input, mat2):
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"bmm: both arguments must be 3-D, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
+    return input @ mat2
+
+
+def add(input, other, *, alpha=1):
+    return input + (other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):
+    return input - (other if alpha == 1 else other * alpha)
+
+
+def mul(input, other):
+    return input * other
+
+
+def div(input, other):
+    return input / other
+
+
+def pow(input, exponent):
+    return input ** exponent
+
+
+def _compare(name):
+    def fn(input, other):
+        return getattr(_tensor(input, name), name)(other)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+
+
+def reshape(input, shape):
+    return _tensor(input, "reshape").reshape(shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return _tensor(input, "flatten").flatten(start_dim, end_dim)
+
+
+def squeeze(input, dim=None):
+    return _tensor(input, "squeeze").squeeze(dim)
+
+
+def unsqueeze(input, dim):
+    return _tensor(input, "unsqueeze").unsqueeze(dim)
+
+
+def transpose(input, dim0, dim1):
+    return _tensor(input, "transpose").transpose(dim0, dim1)
+
+
+def t(input):
+    return input if input.ndim < 2 else input.transpose(0, 1)
+
+
+def permute(input, dims):
+    return _tensor(input, "permute").permute(*dims)
+
+
+def clamp(input, min=None, max=None):
+    return _tensor(input, "clamp").clamp(min, max)
+
+
+clip = clamp
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with the inverse indices and the counts; no gradient."""
+    x = _tensor(input, "unique")
+    xp = x._xp
+    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=dim)
+    out = [Tensor._wrap(values)]
+    if return_inverse:
+        out.append(Tensor._wrap(inverse.reshape(x.shape if dim is None else -1).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _arrays(a, b):
+    a, b = _tensor(a, "allclose"), b if isinstance(b, Tensor) else a._operand(b)
+    return backend.to_numpy(a.data), backend.to_numpy(b.data)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = _arrays(input, other)
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    a, b = _arrays(input, other)
+    return a.shape == b.shape and bool((a == b).all())
+
+
+def isnan(input):
+    input = _tensor(input, "isnan")
+    return Tensor._wrap(input._xp.isnan(input.data))
+
+
+def isinf(input):
+    input = _tensor(input, "isinf")
+    return Tensor._wrap(input._xp.isinf(input.data))
+
+
+def isfinite(input):
+    input = _tensor(input, "isfinite")
+    return Tensor._wrap(input._xp.isfinite(input.data))
+
+
+def numel(input):
+    return _tensor(input, "numel").numel()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.dtype.kind == "f"
+
+
+def numpy_of(input):
+    """The tensor's values as a NumPy array (a copy from the GPU), whatever its graph."""
+    return backend.to_numpy(input.data)
+
+
+def get_default_dtype():
+    return float32
+
+
+inference_mode = no_grad
+Size = tuple  # x.shape is a tuple; torch.Size([2, 3]) == (2, 3)
+
+
+class Generator:
+    """``te.Generator().manual_seed(0)``: a random stream of its own, for ``DataLoader(generator=...)``
+    and the constructors' ``generator=`` argument (it forwards to a ``numpy.random.Generator``)."""
+
+    def __init__(self, device="cpu"):
+        self.device = device
+        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def __getattr__(self, name):  # standard_normal, random, integers, permutation, ...
+        if name.startswith("__") or name == "_rng":
+            raise AttributeError(name)
+        return getattr(self._rng, name)
+
+
+class device(str):
+    """``torch.device("cuda")``: a device name that ``.to()`` understands, with ``.type`` and ``.index``."""
+
+    def __new__(cls, type, index=None):
+        name = str(builtins.getattr(type, "type", type))
+        kind, _, idx = name.partition(":")
+        if kind not in backend.DEVICES:
+            raise RuntimeError(f"Expected one of {backend.DEVICES} device type at start of device string: {name}")
+        obj = super().__new__(cls, kind)
+        obj.type, obj.index = kind, builtins.int(idx) if idx else index
+        return obj
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not None else ")")
+
+
+def _cuda_manual_seed(seed):
+    if backend.cuda_available():
+        backend.xp_for("cuda").random.seed(seed)
+
+
+def _device_count():
+    return backend.xp_for("cuda").cuda.runtime.getDeviceCount() if backend.cuda_available() else 0
+
+
+def _synchronize(device=None):
+    if backend.cuda_available():
+        backend.xp_for("cuda").cuda.Device().synchronize()
+
+
+cuda = types.SimpleNamespace(is_available=backend.cuda_available, manual_seed=_cuda_manual_seed,
+                             manual_seed_all=_cuda_manual_seed, device_count=_device_count,
+                             synchronize=_synchronize)

@@ -1,0 +1,4 @@
+"""``tinygrad_edu.utils``: ``utils.data`` holds ``Dataset``, ``TensorDataset`` and ``DataLoader``."""
+from . import data
+
+__all__ = ["data"]
