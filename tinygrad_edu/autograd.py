@@ -64,8 +64,9 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         first = inputs[0]
-        if len(inputs) > 1:
-            _check_same_device(cls, inputs)
+        for t in inputs[1:]:
+            if type(t.data) is not type(first.data):
+                _raise_device_mismatch(cls, inputs)
         ctx = cls.__new__(cls)
         try:
             data = ctx.forward(*[t.data for t in inputs], **params)
@@ -121,11 +122,9 @@ class EngineIndexError(IndexError):
     from_engine = True
 
 
-def _check_same_device(op, inputs):
-    kinds = {type(t.data) for t in inputs}
-    if len(kinds) > 1:
-        devices = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in inputs)
-        raise RuntimeError(f"{op.__name__}: expected all tensors on the same device, got {devices}")
+def _raise_device_mismatch(op, inputs):
+    devices = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in inputs)
+    raise RuntimeError(f"{op.__name__}: expected all tensors on the same device, got {devices}")
 
 
 def sum_to_shape(grad, shape):
@@ -137,10 +136,12 @@ def sum_to_shape(grad, shape):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    if axes:
-        grad = grad.sum(dim=axes, keepdim=True)
-    return grad.reshape(shape) if grad.shape != shape else grad
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if stretched:
+        grad = grad.sum(dim=stretched, keepdim=True)
+    if lead:
+        grad = grad.sum(dim=tuple(range(lead)))
+    return grad
 
 
 def _graph_order(roots):

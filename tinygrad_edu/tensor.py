@@ -11,6 +11,7 @@ from .autograd import EngineError, EngineTypeError
 from .backend import array_module, device_of, to_device, to_numpy, xp_for
 from .ops import elementwise as E
 from .ops import linalg as L
+from .ops import movement as M
 from .tensor_reductions import ReductionMethods
 from .tensor_shapes import ShapeMethods
 
@@ -75,7 +76,13 @@ class Tensor(ReductionMethods, ShapeMethods):
     grad_fn = property(lambda self: self._ctx)
     _xp = property(lambda self: array_module(self.data))
     T = property(lambda self: self.permute(*reversed(range(self.ndim))))
-    mT = property(lambda self: self.transpose(-2, -1))
+
+    @property
+    def mT(self):
+        """The last two dims swapped (batched matrix transpose)."""
+        if self.ndim < 2:
+            raise EngineError(f"mT: needs at least 2 dims, the tensor has shape {tuple(self.shape)}")
+        return M.Permute.apply(self, axes=(*range(self.ndim - 2), self.ndim - 1, self.ndim - 2))
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]

@@ -17,6 +17,8 @@ class ReductionMethods:
         """``dim`` (None, an int or a tuple, negative allowed) as a sorted tuple of axes."""
         if dim is None:
             return tuple(range(self.ndim))
+        if type(dim) is int and 0 <= dim < self.ndim:  # the common case, quickly
+            return (dim,)
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         n = max(self.ndim, 1)
         axes = []
