@@ -65,6 +65,7 @@ CONV_T = [  # (input shape, weight shape (in, out/groups, kh, kw), bias?, kwargs
     ((2, 2, 5, 3), (2, 2, 2, 3), True, dict(stride=(3, 2), output_padding=(2, 1))),
     ((1, 2, 4, 4), (2, 1, 3, 3), False, dict(dilation=2, padding=2)),
     ((2, 4, 3, 3), (4, 2, 3, 2), True, dict(groups=2, stride=2, padding=(1, 0), output_padding=1, dilation=(1, 2))),
+    ((1, 2, 3, 4), (2, 2, 3, 3), False, dict(stride=(1, 2), dilation=3, output_padding=(2, 1))),
 ]
 
 
@@ -86,8 +87,28 @@ def test_unbatched_conv_and_chunked_batches_agree(monkeypatch):
              [xb, _randn(3, 2, 3, 3)], np.float64)
 
 
+@pytest.mark.parametrize("full_correlation", [True, False])
+def test_stride_one_input_gradient_paths_agree_with_torch(monkeypatch, full_correlation):
+    """Both ways of computing a stride-1 input gradient (a flipped-kernel conv, or GEMM + col2im)."""
+    monkeypatch.setattr(conv_ops, "FULL_CORRELATION", full_correlation)
+    for kw in (dict(padding=1), dict(padding=(0, 2), dilation=2), dict(groups=2)):
+        _compare(lambda a, b: F.conv2d(a, b, **kw), lambda a, b: TF.conv2d(a, b, **kw),
+                 [_randn(2, 4, 7, 8), _randn(2, 4 // kw.get("groups", 1), 3, 3)], np.float64)
+    kw = dict(dilation=2, output_padding=1)  # stride 1: output_padding < dilation pads one side only
+    _compare(lambda a, b: F.conv_transpose2d(a, b, **kw), lambda a, b: TF.conv_transpose2d(a, b, **kw),
+             [_randn(2, 3, 4, 5), _randn(3, 2, 3, 2)], np.float64)
+
+
+def test_empty_batch():
+    x, w = te.zeros(0, 3, 8, 8, requires_grad=True), te.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.shape == (0, 4, 8, 8)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not w.grad.numpy().any()
+
+
 POOL = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=(1, 2)),
-        dict(kernel_size=3, stride=1), dict(kernel_size=2, stride=2, padding=1)]
+        dict(kernel_size=3, stride=1), dict(kernel_size=2, stride=2, padding=1), dict(kernel_size=2, stride=3)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -163,6 +184,11 @@ def test_cross_entropy_and_nll_match_torch(kw, dtype):
              [_randn(2, 5, 3, 4)], dtype)
 
 
+def test_cross_entropy_of_one_unbatched_sample():
+    _compare(lambda a: F.cross_entropy(a, te.tensor(np.int64(3))), lambda a: TF.cross_entropy(a, torch.tensor(3)),
+             [_randn(5)], np.float64)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_binary_losses_match_torch(dtype):
     rng = np.random.default_rng(4)
@@ -232,6 +258,9 @@ GRADCHECK = [
      [(1, 2, 3, 2), (2, 3, 3, 2), (3,)]),
     ("conv_transpose2d_groups", lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=(1, 2)),
      [(1, 2, 2, 3), (2, 2, 2, 2)]),
+    ("conv_transpose2d_output_padding_above_stride", lambda x, w: F.conv_transpose2d(x, w, dilation=2,
+                                                                                    output_padding=1),
+     [(1, 1, 2, 3), (1, 2, 2, 2)]),
     ("max_pool2d", lambda x: F.max_pool2d(x, 3, 2, 1), [(1, 2, 5, 5)]),
     ("avg_pool2d", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(1, 2, 5, 5)]),
     ("interpolate", lambda x: F.interpolate(x, scale_factor=(2, 3)), [(1, 2, 2, 2)]),
@@ -276,13 +305,14 @@ def test_one_hot_matches_torch():
 BAD = [
     (lambda: F.conv2d(te.zeros(2, 4, 9, 9), te.zeros(8, 3, 3, 3)), r"3 channels.*has 4 channels"),
     (lambda: F.conv2d(te.zeros(1, 3, 4, 4), te.zeros(8, 3, 5, 5), padding=0), r"larger than the padded input"),
-    (lambda: F.conv_transpose2d(te.zeros(1, 2, 4, 4), te.zeros(3, 2, 3, 3)), r"expected an input with 3 channels.*has 2 channels"),
+    (lambda: F.conv_transpose2d(te.zeros(1, 2, 4, 4), te.zeros(3, 2, 3, 3)), r"input with 3 channels.*has 2 channels"),
     (lambda: F.conv_transpose2d(te.zeros(1, 3, 4, 4), te.zeros(3, 2, 3, 3), output_padding=1),
      r"output_padding .* smaller than"),
     (lambda: F.max_pool2d(te.zeros(1, 1, 3, 3), 4), r"larger than the padded input"),
     (lambda: F.conv2d(te.zeros(1, 3, 5, 5), te.zeros(2, 3, 3, 3, dtype=te.float64)), r"dtype"),
     (lambda: F.interpolate(te.zeros(1, 1, 3, 3), scale_factor=1.5), r"integer scale.*1\.5"),
     (lambda: F.interpolate(te.zeros(1, 1, 3, 3), size=(7, 6)), r"integer multiple"),
+    (lambda: F.interpolate(te.zeros(1, 2, 3), scale_factor=2), r"4-D"),
     (lambda: F.cross_entropy(te.zeros(2, 3), te.tensor([0, 3])), r"\[0, 3\).*\[3\].*3 classes"),
     (lambda: F.cross_entropy(te.zeros(2, 3), te.tensor([0, -1])), r"\[-1\]"),
     (lambda: F.cross_entropy(te.zeros(2, 3), te.tensor([0.0, 1.0])), r"integer.*float32"),

@@ -145,7 +145,8 @@ def sum_to_shape(grad, shape):
 
 
 def _graph_order(roots):
-    """Tensors of the graph behind ``roots`` that need a gradient, each after all that use it.
+    """Tensors of the graph behind ``roots`` that need a gradient, each BEFORE all that use it
+    (so ``pop()`` from the end visits a tensor after every use of it has passed its gradient on).
 
     An iterative depth-first search (no recursion, so a chain of 100,000 ops is fine).
     """
@@ -170,7 +171,6 @@ def _graph_order(roots):
                 for t in ctx.inputs:
                     if t.requires_grad and id(t) not in seen:
                         stack.append((t, False))
-    order.reverse()
     return order
 
 
@@ -187,8 +187,10 @@ def backward(roots, root_grads, inputs=None, create_graph=False, retain_graph=No
     grads = {}
     for root, g in zip(roots, root_grads):
         grads[id(root)] = g if id(root) not in grads else grads[id(root)] + g
+    order = _graph_order(roots)
     with set_grad_enabled(create_graph):
-        for node in _graph_order(roots):
+        while order:  # pop, so that a finished part of the graph can be freed during backward
+            node = order.pop()
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -210,6 +212,7 @@ def backward(roots, root_grads, inputs=None, create_graph=False, retain_graph=No
                 grads[key] = tg if key not in grads else grads[key] + tg
             if not retain_graph:
                 ctx.release()
+            del node, ctx, input_grads  # nothing here may keep the processed graph alive
     if wanted is None:
         return None
     result = []

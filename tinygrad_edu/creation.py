@@ -19,6 +19,11 @@ def manual_seed(seed):
     return _generator
 
 
+def default_generator():
+    """The generator every random draw uses (``manual_seed`` replaces it, so look it up each time)."""
+    return _generator
+
+
 def _shape(size):
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
 

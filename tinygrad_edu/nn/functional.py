@@ -93,7 +93,7 @@ def _conv_args(op, input, weight, bias, stride, dilation, groups, transposed):
     """Checks shared by conv2d and conv_transpose2d; returns (x, unbatched, stride, dilation)."""
     x, unbatched = _batched(input, op)
     _check_floats(op, x, weight, bias)
-    layout = "(in_channels, out_channels/groups, kh, kw)" if transposed else "(out_channels, in_channels/groups, kh, kw)"
+    layout = "(in, out/groups, kh, kw)" if transposed else "(out, in/groups, kh, kw)"
     if weight.ndim != 4:
         raise EngineError(f"{op}: expected a 4-D weight {layout}, got {tuple(weight.shape)}")
     if not isinstance(groups, numbers.Integral) or groups < 1 or weight.shape[0] % groups:
@@ -101,8 +101,9 @@ def _conv_args(op, input, weight, bias, stride, dilation, groups, transposed):
     channels, out_channels = (weight.shape[0], weight.shape[1] * groups) if transposed else \
         (weight.shape[1] * groups, weight.shape[0])
     if x.shape[1] != channels:
-        raise EngineError(f"{op}: given groups={groups} and a weight of shape {tuple(weight.shape)}, expected an input "
-                          f"with {channels} channels, but the input of shape {tuple(x.shape)} has {x.shape[1]} channels")
+        raise EngineError(f"{op}: given groups={groups} and a weight of shape {tuple(weight.shape)}, expected an "
+                          f"input with {channels} channels, but the input of shape {tuple(x.shape)} has "
+                          f"{x.shape[1]} channels")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise EngineError(f"{op}: bias of shape {tuple(bias.shape)} does not match out_channels={out_channels}")
     return x, unbatched, _pair(stride, "stride", op, 1), _pair(dilation, "dilation", op, 1)
@@ -189,12 +190,14 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Nearest-neighbour upsampling of an (N, C, H, W) tensor by integer factors: every pixel becomes a
-    k x k block (a reshape and an expand, so the gradient sums over each block)."""
+    kh x kw block, and the gradient sums over each block."""
     op = "interpolate"
     if mode != "nearest":
         raise EngineError(f"{op}: only mode='nearest' is implemented, got mode={mode!r}")
-    x, unbatched = _batched(input, op)
-    h, w = x.shape[2:]
+    if getattr(input, "ndim", 0) != 4:  # torch reads a 3-D input as (N, C, L): 1-D resizing
+        raise EngineError(f"{op}: only 4-D (N, C, H, W) inputs are supported, got shape "
+                          f"{tuple(getattr(input, 'shape', ()))}")
+    x, h, w = input, input.shape[2], input.shape[3]
     if (size is None) == (scale_factor is None):
         raise EngineError(f"{op}: give exactly one of size and scale_factor (got size={size!r}, "
                           f"scale_factor={scale_factor!r})")
@@ -211,9 +214,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             raise EngineError(f"{op}: only positive integer scale factors are supported for nearest upsampling, "
                               f"got scale_factor={scale_factor!r}")
         kh, kw = int(kh), int(kw)
-    n, c = x.shape[:2]
-    out = x.reshape(n, c, h, 1, w, 1).expand(n, c, h, kh, w, kw).reshape(n, c, h * kh, w * kw)
-    return out.squeeze(0) if unbatched else out
+    # pixel (p, q) fills the block (p*kh.., q*kw..): a window scatter with kernel = stride = scale,
+    # whose adjoint (the gradient) sums each block: a window gather (faster than reshape-and-sum)
+    windows = P._Windows(x.shape[:2] + (h * kh, w * kw), (kh, kw), (kh, kw), (0, 0), (1, 1))
+    return P.WindowScatter.apply(x, windows=windows, masks=None, scale=1.0)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
@@ -230,7 +234,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1:
         return input * 0.0
-    keep = creation._generator.random(input.shape) >= p  # the generator manual_seed replaces
+    keep = creation.default_generator().random(input.shape) >= p
     mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
     return input * Tensor._wrap(input._xp.asarray(mask))
 
@@ -425,8 +429,8 @@ def info_nce_loss(z, temperature=0.5):
 
 
 try:  # nni2.T3's loss lives in nn/angle.py (written alongside); F re-exports it when present
-    from .angle import circular_angle_loss  # noqa: E402,F401
-    __all__.append("circular_angle_loss")
+    from .angle import circular_angle_loss
+    __all__.append(circular_angle_loss.__name__)
 except ModuleNotFoundError as _error:
     if _error.name != __name__.rsplit(".", 1)[0] + ".angle":
         raise

@@ -20,7 +20,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
 
 
 def _generator():
-    return creation._generator  # looked up at call time: manual_seed rebinds it
+    return creation.default_generator()
 
 
 def _fill(tensor, array):

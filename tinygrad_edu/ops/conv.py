@@ -1,4 +1,4 @@
-r"""2-D convolution and transposed convolution: im2col (a strided view, copied once) + one GEMM.
+r"""2-D convolution and transposed convolution: im2col (a strided view, copied) + a GEMM.
 
 Shapes follow torch: a conv2d input is ``(N, C, H, W)``, its weight ``(O, C/G, kh, kw)``; a
 conv_transpose2d weight is ``(C_in, C_out/G, kh, kw)``. With the padded input ``\tilde x`` and
@@ -9,7 +9,7 @@ the "columns" ``X[c, i, j; n, p, q] = \tilde x[n, c, s p + d i, s q + d j]``,
     weight gradient of conv2d: \bar W = \bar Y X^T
 
 The three maps are linear in each argument and adjoint to each other, so each one's backward is
-made of the other two (derivations/conv.tex):
+made of the other two:
 
     Conv2d(x, w)            -> x: ConvTranspose2d(g, w)     w: Conv2dWeight(x, g)
     ConvTranspose2d(y, w)   -> y: Conv2d(g, w)              w: Conv2dWeight(g, y)
@@ -18,13 +18,18 @@ made of the other two (derivations/conv.tex):
 Because the backward passes are built from these ops (engine Functions), gradients of gradients
 work (gradgradcheck in tests/test_nn_functional.py).
 
-Memory layout: the columns are laid out ``(C, kh, kw, N, OH, OW)`` so that the copy out of the
-strided view is contiguous along the image rows, and every GEMM is a single large BLAS call. The
-result comes out channel-major, ``(O, N, OH, OW)`` in memory, and is returned as a transposed
-view with the shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep that layout, and the next
-conv's im2col reads it as cheaply. Argument checks live in ``nn/functional.py``; these ops
-assume valid arguments (``stride``, ``padding``, ``dilation`` are (h, w) pairs).
+Speed (benchmarks/README.md): the columns are laid out ``(C, kh, kw, N, OH, OW)`` so the copy
+out of the strided view runs along image rows and each group's product is one BLAS call. The
+batch is cut into chunks whose columns fit in ~2 MB (often one chunk: small images), so the
+columns are multiplied while still in cache and never take kh*kw times the input's memory. The
+result comes out channel-major, ``(O, N, OH, OW)`` in memory, returned as a transposed view of
+shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep that layout and the next im2col reads it
+as cheaply. A stride-1 input gradient is computed as a convolution with the flipped kernel
+(``_full_correlation``) where that copies fewer columns. Argument checks live in
+``nn/functional.py``; these ops assume valid arguments ((h, w) pairs for stride etc.).
 """
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
 
@@ -34,19 +39,14 @@ def out_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _padded(x, ph, pw, channel_major=False):
-    """``x`` (N, C, H, W) zero-padded; the buffer is channel-major when asked (cheaper to read)."""
-    xp = array_module(x)
+def _padded(x, ph, pw):
+    """``x`` (N, C, H, W) zero-padded, in a channel-major buffer (what im2col reads fastest)."""
     if not ph and not pw:
         return x
     n, c, h, w = x.shape
-    if channel_major:
-        buf = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        buf[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
-        return buf.transpose(1, 0, 2, 3)
-    buf = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    buf[:, :, ph:ph + h, pw:pw + w] = x
-    return buf
+    buf = array_module(x).zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    buf[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
+    return buf.transpose(1, 0, 2, 3)
 
 
 def im2col(x, kernel, stride, padding, dilation, out_hw):
@@ -54,7 +54,7 @@ def im2col(x, kernel, stride, padding, dilation, out_hw):
     ``[c, i, j, n, p, q]`` is the padded input at ``(n, c, s_h p + d_h i, s_w q + d_w j)``."""
     xp = array_module(x)
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    xpad = _padded(x, padding[0], padding[1], channel_major=True)
+    xpad = _padded(x, padding[0], padding[1])
     n, c = xpad.shape[:2]
     bn, bc, bh, bw = xpad.strides
     view = xp.lib.stride_tricks.as_strided(
@@ -81,13 +81,16 @@ CHUNK_BYTES = 1 << 21  # columns of this many bytes at most at a time (see _chun
 FULL_CORRELATION = True  # stride-1 input gradients as a convolution (see _full_correlation)
 
 
-def _chunks(n, column_bytes):
+def _chunks(n, column_bytes, xp):
     """Slices of the batch whose columns take at most ~CHUNK_BYTES. Copying a chunk's columns and
     multiplying them right away keeps them in the CPU cache: measured here, this is 1.4-2.5x faster
     than one im2col of the whole batch followed by one GEMM (which writes and re-reads a columns
     array kh*kw times larger than the input, e.g. 81 MB for the Galaxy CNN's first layer), and it
     never holds more than a chunk of columns. Small images get many per chunk, so the Python loop
-    is short (benchmarks/README.md)."""
+    is short (benchmarks/README.md). On a GPU (CuPy) the whole batch is one chunk: no CPU cache
+    to fit, and fewer, larger kernels are faster."""
+    if xp is not np or n == 0:
+        return [slice(0, n)]
     step = max(1, min(n, CHUNK_BYTES // max(1, column_bytes)))
     return [slice(start, min(n, start + step)) for start in range(0, n, step)]
 
@@ -106,7 +109,7 @@ def conv2d_array(x, w, stride, padding, dilation, groups):
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
     wg = w.reshape(groups, o // groups, cg * kh * kw)
-    chunks = _chunks(n, w.shape[1] * groups * kh * kw * oh * ow * x.itemsize)
+    chunks = _chunks(n, w.shape[1] * groups * kh * kw * oh * ow * x.itemsize, xp)
     y = None if len(chunks) == 1 else xp.empty((o, n, oh * ow), dtype=xp.result_type(x, w))
     for sl in chunks:
         cols = im2col(x[sl], (kh, kw), stride, padding, dilation, (oh, ow)).reshape(groups, cg * kh * kw, -1)
@@ -132,7 +135,7 @@ def conv_input_grad_array(y, w, out_hw, stride, padding, dilation, groups):
             return _full_correlation(y, w, lo, hi, dilation, groups)
     wt = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
     ycm = _channel_major(y)
-    chunks = _chunks(n, groups * cg * kh * kw * oh * ow * y.itemsize)
+    chunks = _chunks(n, groups * cg * kh * kw * oh * ow * y.itemsize, xp)
     if len(chunks) == 1:
         cols = (wt @ ycm.reshape(groups, o // groups, -1)).reshape(groups * cg, kh, kw, n, oh, ow)
         return col2im(cols, (n, groups * cg) + tuple(out_hw), stride, padding, dilation)
@@ -168,7 +171,7 @@ def conv_weight_grad_array(x, y, kernel, stride, padding, dilation, groups):
     o, (kh, kw), (oh, ow) = y.shape[1], kernel, y.shape[2:]
     ycm = _channel_major(y)
     gw = xp.zeros((groups, o // groups, (c // groups) * kh * kw), dtype=xp.result_type(x, y))
-    for sl in _chunks(n, c * kh * kw * oh * ow * x.itemsize):
+    for sl in _chunks(n, c * kh * kw * oh * ow * x.itemsize, xp):
         cols = im2col(x[sl], kernel, stride, padding, dilation, (oh, ow)).reshape(groups, (c // groups) * kh * kw, -1)
         ys = ycm[:, sl].reshape(groups, o // groups, -1)
         if cols.shape[1] > ys.shape[1]:  # BLAS is faster with the longer side first (measured)
@@ -186,6 +189,12 @@ class _ConvBase(Function):
 
     def _geometry(self):
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+
+    def _conv_to(self, x, w, shape):
+        """conv2d(x, w) cut to ``shape``: with stride 1 and output_padding (allowed below the
+        dilation) the image a transposed conv makes has rows the conv reads into extra outputs."""
+        y = Conv2d.apply(x, w, **self._geometry())
+        return y if y.shape == shape else y[:, :, :shape[2], :shape[3]]
 
     def _bias_grad(self, g):
         return g.sum(dim=(0, 2, 3)) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
@@ -223,7 +232,7 @@ class ConvTranspose2d(_ConvBase):
 
     def backward(self, g):
         y, w = self.inputs[:2]
-        gy = Conv2d.apply(g, w, **self._geometry()) if y.requires_grad else None
+        gy = self._conv_to(g, w, y.shape) if y.requires_grad else None
         gw = Conv2dWeight.apply(g, y, kernel=w.shape[2:], **self._geometry()) if w.requires_grad else None
         return gy, gw, self._bias_grad(g)
 
@@ -239,5 +248,5 @@ class Conv2dWeight(_ConvBase):
     def backward(self, g):
         x, y = self.inputs
         gx = ConvTranspose2d.apply(y, g, out_hw=x.shape[2:], **self._geometry()) if x.requires_grad else None
-        gy = Conv2d.apply(x, g, **self._geometry()) if y.requires_grad else None
+        gy = self._conv_to(x, g, y.shape) if y.requires_grad else None
         return gx, gy

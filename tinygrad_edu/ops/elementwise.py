@@ -153,11 +153,10 @@ class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = \bar z\,[x > 0]$ (0 at $x = 0$, like torch)."""
 
     def forward(self, x):
-        self.mask = x > 0
         return array_module(x).maximum(x, 0)
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (g * (self.output().data > 0),)  # from the output: no mask kept between the passes
 
 
 class Clamp(Function):

@@ -11,7 +11,6 @@ Both gradients are a *window scatter*: ``x_bar[S_ij] += m_ij * g`` where ``m_ij`
 pooling and, for max pooling, marks the first maximum of each window in row-major window order
 (torch's rule for ties). The scatter and the *window gather* ``sum_ij m_ij * S_ij(u)`` are each
 other's adjoints, so each is the other's backward and gradients of gradients work.
-(derivations/conv.tex)
 """
 from ..autograd import Function
 from ..backend import array_module
@@ -60,13 +59,14 @@ class _Windows:
         return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride, self.dilation))
 
 
-def _zeros_like_layout(g, hw):
-    """Zeros of shape ``g.shape[:2] + hw``, channel-major in memory when ``g`` is (the layout conv
-    outputs have), so the gradient reaches the conv below without a transposing copy."""
+def _zeros_like_layout(g, hw, empty=False):
+    """Zeros (or uninitialised) of shape ``g.shape[:2] + hw``, channel-major in memory when ``g`` is
+    (the layout conv outputs have), so the gradient reaches the conv below without a transposing copy."""
     xp = array_module(g)
+    make = xp.empty if empty else xp.zeros
     if g.strides[1] > g.strides[0]:
-        return xp.zeros((g.shape[1], g.shape[0]) + hw, dtype=g.dtype).transpose(1, 0, 2, 3)
-    return xp.zeros(g.shape[:2] + hw, dtype=g.dtype)
+        return make((g.shape[1], g.shape[0]) + hw, dtype=g.dtype).transpose(1, 0, 2, 3)
+    return make(g.shape[:2] + hw, dtype=g.dtype)
 
 
 def _first_max_masks(xpad, out, windows):
@@ -134,8 +134,11 @@ class WindowScatter(Function):
         xp = array_module(g)
         if scale != 1.0:
             g = g * scale
-        buf = _zeros_like_layout(g, windows.padded_hw)
         add = windows.overlapping
+        covered = windows.padding == (0, 0) and windows.dilation == (1, 1) and all(  # windows tile the input
+            s == k and s * o == n for k, s, o, n in zip(windows.kernel, windows.stride, windows.out_hw,
+                                                       windows.padded_hw))
+        buf = _zeros_like_layout(g, windows.padded_hw, empty=covered)
         for k, index in enumerate(windows.slices()):
             if add:
                 buf[index] += g if masks is None else g * masks[k]

@@ -72,7 +72,8 @@ register(
         S([(1, 2, 3, 4), (2, 3, 3, 3), (3,)]),
         S([(1, 2, 3, 3), (2, 1, 3, 2)], dict(stride=2, padding=1, output_padding=1)),
         S([(1, 2, 3, 2), (2, 2, 2, 2)], dict(stride=(2, 1), dilation=(1, 2))),
-        S([(1, 4, 2, 3), (4, 1, 2, 2), (2,)], dict(groups=2, stride=3, padding=1, output_padding=(2, 0))))),
+        S([(1, 4, 2, 3), (4, 1, 2, 2), (2,)], dict(groups=2, stride=3, padding=1, output_padding=(2, 0))),
+        S([(1, 1, 2, 3), (1, 2, 2, 2)], dict(dilation=2, output_padding=1)))),
     OpSpec("F.max_pool2d", _f("max_pool2d"), prepare=(distinct,), cases=(
         S([(1, 2, 4, 6)], dict(kernel_size=2)),
         S([(2, 1, 5, 5)], dict(kernel_size=3, stride=2, padding=1)),
