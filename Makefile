@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup report test test-all bench pdf clean
+.PHONY: setup report gradcheck test test-all bench pdf clean
 
 $(STAMP): setup.cfg pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -13,8 +13,12 @@ $(STAMP): setup.cfg pyproject.toml scripts/setup.sh
 
 setup: $(STAMP)
 
-## The main job: the gradient-check report of every registered op (FD and torch).
+## The main job: every sheet task on both backends (quick sizes, offline data) -> one HTML page.
 report: $(STAMP)
+	$(PY) -m experiments reproduce --quick --out $(OUT)/reproduce
+
+## The gradient-check report of every registered op (finite differences and torch).
+gradcheck: $(STAMP)
 	$(PY) -m tinygrad_edu.gradcheck --out $(OUT)/gradcheck.md
 
 ## The test suite (the default, fast run; `make test-all` adds the slow tests).

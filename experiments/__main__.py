@@ -1,8 +1,9 @@
-"""``python -m experiments list`` / ``run ID --backend edu|torch [...]`` / ``compare ID``.
+"""``python -m experiments list`` / ``run ID --backend edu|torch [...]`` / ``compare ID`` / ``reproduce``.
 
 ``run`` also takes ``all`` or a sheet name (``mlph08``, ``ee411``, ``nni2``, ``cpsc663``) for every task
 of the catalogue or of one sheet; a task whose data are missing is reported and skipped, and the
 exit code is then 2. ``compare ID`` writes ``OUT/ID/compare.md``: the two backends' metrics side by side.
+``reproduce [--quick]`` runs every task on both backends and writes one HTML page (experiments/report.py).
 """
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def build_parser():
                      help="continue the task's main training from OUT/ID/BACKEND/checkpoints/last.ckpt")
     run.add_argument("--init", choices=("numpy", "native"), default="numpy",
                      help="numpy: the same initial weights on both backends (default); native: the library's own")
+    rep = sub.add_parser("reproduce", help="run every task on both backends and write the HTML report")
+    rep.add_argument("--quick", action="store_true", help="tiny sizes: every task in a few minutes")
+    rep.add_argument("--backend", default="edu,torch", help="comma-separated: edu,torch (default both)")
+    rep.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    rep.add_argument("--out", default="out/reproduce")
+    rep.add_argument("--ids", nargs="*", help="task ids (default: all)")
+    rep.add_argument("--reuse", action="store_true", help="build the page from the runs already in --out")
     cmp_ = sub.add_parser("compare", help="the edu and torch metrics of a task side by side (compare.md)")
     cmp_.add_argument("id")
     cmp_.add_argument("--out", default="runs")
@@ -99,6 +107,16 @@ def main(argv=None):
         return 0
     if args.command == "compare":
         return compare(args.id, args.out)
+    if args.command == "reproduce":
+        from .report import reproduce
+        backends = tuple(b.strip() for b in args.backend.split(",") if b.strip())
+        unknown = [i for i in (args.ids or []) if i not in RUN_IDS] + [b for b in backends if b not in ("edu", "torch")]
+        if unknown:
+            print(f"error: unknown task id(s) or backend(s): {unknown}", file=sys.stderr)
+            return 2
+        page = reproduce(args.ids, backends, args.out, quick=args.quick, device=args.device, reuse=args.reuse)
+        print(f"report written to {page.resolve()}")
+        return 0
     ids = [args.id]
     if args.id == "all" or args.id in {i.split(".")[0] for i in RUN_IDS}:
         ids = [i for i in RUN_IDS if args.id == "all" or i.split(".")[0] == args.id]

@@ -177,10 +177,33 @@ def write_page(results, out, quick, backends, seconds):
     return page
 
 
-def reproduce(ids=None, backends=("edu", "torch"), out="out/reproduce", quick=True, device="cpu", epochs=None):
-    """Run the tasks and write the page; returns its path."""
+def collect(ids, backends, out):
+    """Results of runs already on disk (``OUT/ID/BACKEND/metrics.json``), for a page of earlier runs."""
+    results = {}
+    for id in ids:
+        for backend in backends:
+            path = Path(out) / id / backend / "metrics.json"
+            entry = {"dir": path.parent}
+            if path.is_file():
+                entry["metrics"] = json.loads(path.read_text())
+                entry["seconds"] = entry["metrics"].get("seconds", 0.0)
+            else:
+                entry["error"], entry["seconds"] = f"no run found at {path}", 0.0
+            results.setdefault(id, {})[backend] = entry
+    return results
+
+
+def reproduce(ids=None, backends=("edu", "torch"), out="out/reproduce", quick=True, device="cpu", epochs=None,
+              reuse=False):
+    """Run the tasks (or, with ``reuse``, read runs already in ``out``) and write the page; returns its path."""
     load_all()
     ids = list(ids or RUN_IDS)
     start = time.perf_counter()
-    results = run_all(ids, backends, out, quick=quick, device=device, epochs=epochs)
-    return write_page(results, out, quick, backends, time.perf_counter() - start)
+    if reuse:
+        results = collect(ids, backends, out)
+        seconds = sum(e["seconds"] for r in results.values() for e in r.values())
+    else:
+        results = run_all(ids, backends, out, quick=quick, device=device, epochs=epochs)
+        seconds = time.perf_counter() - start
+    quick = quick if not reuse else any(e.get("metrics", {}).get("quick") for r in results.values() for e in r.values())
+    return write_page(results, out, quick, backends, seconds)
