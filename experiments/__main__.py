@@ -49,6 +49,8 @@ def build_parser():
     rep.add_argument("--out", default="out/reproduce")
     rep.add_argument("--ids", nargs="*", help="task ids (default: all)")
     rep.add_argument("--reuse", action="store_true", help="build the page from the runs already in --out")
+    res = sub.add_parser("results", help="the runs in --out as Markdown tables (the body of RESULTS.md)")
+    res.add_argument("--out", default="runs_full")
     cmp_ = sub.add_parser("compare", help="the edu and torch metrics of a task side by side (compare.md)")
     cmp_.add_argument("id")
     cmp_.add_argument("--out", default="runs")
@@ -107,6 +109,10 @@ def main(argv=None):
         return 0
     if args.command == "compare":
         return compare(args.id, args.out)
+    if args.command == "results":
+        from .results_md import to_markdown
+        print(to_markdown(args.out))
+        return 0
     if args.command == "reproduce":
         from .report import reproduce
         backends = tuple(b.strip() for b in args.backend.split(",") if b.strip())

@@ -36,8 +36,8 @@ REFERENCES = {
     "cpsc663.P4.2": "The sheet asks for the most confused pair of digits from the test confusion matrix.",
     "cpsc663.P5.3": "A linear autoencoder trained with MSE spans the principal subspace (the angles between "
                     "its decoder's span and the top principal components go to 0).",
-    "cpsc663.P6.3": "The sheet's N(0, 0.3): read as standard deviation 0.3 (variance 0.09) by default; the "
-                    "derivation discusses the variance reading.",
+    "cpsc663.P6.3": "The sheet's N(0, 0.3) is ambiguous: the task runs both readings, standard deviation 0.3 "
+                    "and variance 0.3 (standard deviation 0.548).",
 }
 
 CORRECTIONS = [
@@ -73,6 +73,8 @@ def _flatten(obj, prefix=""):
         out[prefix[:-1]] = obj
     elif isinstance(obj, (int, float)) or obj is None:
         out[prefix[:-1]] = obj
+    elif obj in ("nan", "inf", "-inf"):  # how metrics.json spells IEEE specials
+        out[prefix[:-1]] = float(obj)
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import time
 import traceback
 from pathlib import Path
@@ -76,7 +77,8 @@ def _difference(entries):
     if not all(e and "metrics" in e for e in entries.values()) or len(entries) < 2:
         return "-"
     a, b = (headline(e["metrics"]) for e in entries.values())
-    diffs = [abs(a[k] - b[k]) for k in a if k in b and isinstance(a[k], (int, float)) and isinstance(b[k], (int, float))]
+    diffs = [0.0 if (a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k]))) else abs(a[k] - b[k])
+             for k in a if k in b]
     return f"{max(diffs):.2g}" if diffs else "-"
 
 
