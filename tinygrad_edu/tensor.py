@@ -41,6 +41,19 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
+def to_arguments(args, dtype=None, device=None):
+    """(dtype, device) from the positional arguments of ``.to(...)``: a dtype, a device name or
+    object, or a tensor whose dtype and device to take (shared by Tensor.to and Module.to)."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif str(getattr(a, "type", a)).split(":")[0] in ("cpu", "cuda"):
+            device = a
+        else:
+            dtype = a
+    return dtype, device
+
+
 class Tensor(ReductionMethods, ShapeMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
@@ -169,13 +182,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     # ----- dtype and device ----------------------------------------------------------------
     def to(self, *args, dtype=None, device=None):
         """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif str(getattr(a, "type", a)).split(":")[0] in ("cpu", "cuda"):
-                device = a
-            else:
-                dtype = a
+        dtype, device = to_arguments(args, dtype, device)
         out = self
         if device is not None and device_of(self.data) != str(getattr(device, "type", device)).split(":")[0]:
             out = _ToDevice.apply(out, device=device)

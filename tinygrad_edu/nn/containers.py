@@ -7,7 +7,24 @@ from .modules import Module
 __all__ = ["Sequential", "ModuleList"]
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules registered under "0", "1", ... in order."""
+
+    def __setitem__(self, index, module):
+        self.add_module(list(self._modules)[index], module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after the other; ``Sequential(a, b)`` or ``Sequential(OrderedDict(...))``."""
 
     def __init__(self, *modules):
@@ -27,27 +44,13 @@ class Sequential(Module):
             raise IndexError(f"index {index} is out of range for a Sequential of {len(items)} modules")
         return items[index][1]
 
-    def __setitem__(self, index, module):
-        name = list(self._modules)[index]
-        self.add_module(name, module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def forward(self, x):
         for module in self._modules.values():
             x = module(x)
         return x
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent sees (a plain list would hide them)."""
 
     def __init__(self, modules=None):
@@ -58,19 +61,6 @@ class ModuleList(Module):
     def __getitem__(self, index):
         values = list(self._modules.values())
         return ModuleList(values[index]) if isinstance(index, slice) else values[index]
-
-    def __setitem__(self, index, module):
-        self.add_module(list(self._modules)[index], module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:

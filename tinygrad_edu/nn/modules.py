@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..backend import device_of, parse_device, to_device
-from ..tensor import Tensor, as_array
+from ..tensor import Tensor, as_array, to_arguments
 
 __all__ = ["Parameter", "Module"]
 
@@ -229,13 +229,7 @@ class Module:
 
     def to(self, *args, dtype=None, device=None, non_blocking=False):
         """``to(dtype)``, ``to(device)`` or both: only floating tensors change dtype, like torch."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif str(getattr(a, "type", a)).split(":")[0] in ("cpu", "cuda"):
-                device = a
-            else:
-                dtype = a
+        dtype, device = to_arguments(args, dtype, device)
         if dtype is not None:
             dtype = np.dtype(dtype)
             if dtype.kind != "f":
