@@ -2,8 +2,8 @@
 (``import tinygrad_edu.nn.functional as F``).
 
 Convolution and pooling are fused ops (``ops/conv.py``, ``ops/pool.py``); everything else here is
-composed from engine ops, so its gradient (and gradient of gradient) comes from theirs; so are
-the losses at the end of the file (with one fused op, the stable softplus). Checks happen here,
+composed from engine ops, so its gradient (and gradient of gradient) comes from theirs; the losses
+are in ``nn/losses.py`` and re-exported here. Checks happen here,
 before any work, and the errors name the function, what was expected and what was given.
 """
 import numbers
@@ -11,15 +11,14 @@ import numbers
 import numpy as np
 
 from .. import creation
-from ..autograd import EngineError, EngineIndexError, EngineTypeError, Function
-from ..backend import array_module
+from ..autograd import EngineError, EngineTypeError, Function
 from ..creation import pad  # noqa: F401  (F.pad, torch's convention: pairs from the last dim)
 from ..ops import conv as C
 from ..ops import pool as P
 from ..tensor import Tensor
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
-           "upsample_nearest", "pad", "dropout", "relu", "sigmoid", "tanh", "softplus", "softmax",
+           "upsample_nearest", "pad", "dropout", "relu", "sigmoid", "tanh", "softmax",
            "log_softmax", "one_hot"]
 
 
@@ -251,22 +250,6 @@ def tanh(input):
     return input.tanh()
 
 
-class _Softplus(Function):
-    r"""$\log(1 + e^x)$ computed as ``logaddexp(0, x)`` (no overflow); $\bar x = \bar z\,\sigma(x)$."""
-
-    def forward(self, x):
-        return array_module(x).logaddexp(0, x)
-
-    def backward(self, g):
-        return (g * self.inputs[0].sigmoid(),)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    """``log(1 + exp(beta x)) / beta``, stable for any x (torch's ``threshold`` switch to the identity is
-    not needed: the stable form is exact there)."""
-    return _Softplus.apply(input) if beta == 1 else _Softplus.apply(input * beta) * (1.0 / beta)
-
-
 def softmax(input, dim=None, dtype=None):
     if dim is None:
         raise EngineError("softmax: pass dim explicitly (torch's implicit dim choice is deprecated)")
@@ -292,145 +275,7 @@ def one_hot(tensor, num_classes=-1):
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
-# ----- losses --------------------------------------------------------------------------------
-__all__ += ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
-            "cosine_similarity", "normalize", "info_nce_loss"]
-_REDUCTIONS = ("mean", "sum", "none")
+from .losses import *  # noqa: E402,F401,F403  (the losses, and the stable softplus)
+from .losses import __all__ as _loss_names  # noqa: E402
 
-
-def _reduce(loss, reduction, op):
-    if reduction not in _REDUCTIONS:
-        raise EngineError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
-
-
-def _class_targets(op, target):
-    if not isinstance(target, Tensor) or target.dtype.kind not in "iu":
-        raise EngineTypeError(f"{op}: expected class indices as an integer (int64) tensor, got "
-                              f"{getattr(target, 'dtype', type(target).__name__)}; class probabilities "
-                              "(float targets) are not supported")
-    return op
-
-
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    """``-input[i, target[i]]`` (input holds log-probabilities, classes on dim 1), optionally weighted
-    per class; the mean divides by the summed weights of the targets that are not ``ignore_index``."""
-    op = _class_targets("nll_loss", target)
-    batch = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
-    if tuple(target.shape) != tuple(batch):
-        raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
-                          f"{tuple(target.shape)}")
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    xp, t = input._xp, target.data
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= classes))
-    if bad.any():
-        raise EngineIndexError(f"{op}: target values must be class indices in [0, {classes}) (or ignore_index="
-                               f"{ignore_index}); got {sorted(set(int(v) for v in t[bad].ravel()))[:5]} "
-                               f"with {classes} classes")
-    logp = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)  # classes last
-    rows, safe = logp.reshape(-1, classes), xp.where(valid, t, 0).reshape(-1)
-    picked = rows[xp.arange(safe.shape[0]), safe]  # a gather: never touches -inf logits of other classes
-    w = xp.ones(classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
-    coef = w[safe] * valid.reshape(-1)  # w[target], and 0 where the target is ignore_index
-    loss = -(picked * Tensor._wrap(coef))
-    if not valid.all():
-        loss = loss.where(valid.reshape(-1), 0.0)
-    if reduction == "mean":
-        return loss.sum() * (1.0 / float(coef.sum()))
-    return _reduce(loss.reshape(t.shape), reduction, op)
-
-
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
-    """``nll_loss(log_softmax(input, 1), target)``: class indices (int64), logits on dim 1. log_softmax
-    subtracts logsumexp, so logits of +-1e4 stay finite."""
-    if label_smoothing:
-        raise EngineError(f"cross_entropy: label_smoothing={label_smoothing} is not implemented")
-    _class_targets("cross_entropy", target)
-    return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
-                    reduction=reduction)
-
-
-def _same_shape(op, input, target):
-    if not isinstance(target, Tensor):
-        target = input._operand(target)
-    if tuple(target.shape) != tuple(input.shape):
-        raise EngineError(f"{op}: target of shape {tuple(target.shape)} must have the input's shape "
-                          f"{tuple(input.shape)}")
-    return target
-
-
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100, like torch (so x = 0 or 1 gives a
-    finite loss). Use binary_cross_entropy_with_logits on logits: it is stable without clamping."""
-    op = "binary_cross_entropy"
-    target = _same_shape(op, input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
-        raise EngineError(f"{op}: all elements of input should be between 0 and 1 (probabilities), got "
-                          f"min {float(input.data.min())}, max {float(input.data.max())}")
-
-    def clamped_log(p):  # log(p) floored at -100; the log never sees 0, so no inf * 0 in backward
-        positive = p.data > 0
-        return p.where(positive, 1.0).log().where(positive, -100.0).clamp(min=-100.0)
-    loss = -(target * clamped_log(input) + (1.0 - target) * clamped_log(1.0 - input))
-    return _reduce(loss if weight is None else loss * weight, reduction, op)
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
-    """The stable logistic loss ``softplus(z) - y z`` (= max(z,0) - y z + log(1 + e^{-|z|})): finite value
-    and gradient ``sigmoid(z) - y`` for any logit, +-1e10 included. With pos_weight p:
-    ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form."""
-    op = "binary_cross_entropy_with_logits"
-    target = _same_shape(op, input, target)
-    if pos_weight is None:
-        loss = softplus(input) - target * input
-    else:
-        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input)
-    return _reduce(loss if weight is None else loss * weight, reduction, op)
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
-
-
-def normalize(input, p=2.0, dim=1, eps=1e-12):
-    """``input / max(||input||_p, eps)`` along dim (torch's F.normalize)."""
-    if p == 2:
-        norm = (input * input).sum(dim, keepdim=True).sqrt()
-    else:
-        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
-    return input / norm.clamp(min=eps)
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """``sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps))`` along dim (torch 2's form; broadcasts)."""
-    return (normalize(x1, 2, dim, eps) * normalize(x2, 2, dim, eps)).sum(dim)
-
-
-def info_nce_loss(z, temperature=0.5):
-    """NT-Xent (SimCLR, task mlph08.2d). ``z`` is (2N, D): rows 0..N-1 one view of N images, rows
-    N..2N-1 the other. Logits are cosine similarities / temperature with each row's self-similarity
-    removed; the positive of row i is row (i + N) mod 2N; the loss is cross-entropy averaged over
-    the 2N anchors."""
-    if z.ndim != 2 or z.shape[0] % 2 or z.shape[0] < 2:
-        raise EngineError(f"info_nce_loss: expected z of shape (2N, D) with the two views stacked, got "
-                          f"{tuple(z.shape)}")
-    if not temperature > 0:
-        raise EngineError(f"info_nce_loss: temperature must be positive, got {temperature!r}")
-    xp, rows = z._xp, z.shape[0]
-    zn = normalize(z, 2, 1, 1e-8)
-    logits = (zn @ zn.T) * (1.0 / temperature)
-    logits = logits.where(~xp.eye(rows, dtype=bool), float("-inf"))  # exp(-inf) = 0: no self-pair
-    target = Tensor._wrap((xp.arange(rows) + rows // 2) % rows)
-    return cross_entropy(logits, target)
-
-
-try:  # nni2.T3's loss lives in nn/angle.py (written alongside); F re-exports it when present
-    from .angle import circular_angle_loss
-    __all__.append(circular_angle_loss.__name__)
-except ModuleNotFoundError as _error:
-    if _error.name != __name__.rsplit(".", 1)[0] + ".angle":
-        raise
+__all__ += _loss_names
