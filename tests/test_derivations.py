@@ -194,6 +194,21 @@ def test_mlph08_infonce_per_anchor():
     assert np.isclose(reference.item(), full, rtol=1e-12)
 
 
+def test_mlph08_engine_infonce_is_the_derived_loss():
+    """The engine's and torch_ref's NT-Xent (views stacked as [all first views; all second views])
+    equal (2c) written out in NumPy (views interleaved)."""
+    import torch
+
+    import tinygrad_edu as te
+    import tinygrad_edu.nn.functional as F
+    from torch_ref.losses import info_nce_loss as torch_info_nce
+    z, tau = RNG.normal(size=(8, 5)), 0.3
+    stacked = np.concatenate([z[0::2], z[1::2]])
+    expected = _nt_xent(z, tau)
+    assert np.isclose(F.info_nce_loss(te.tensor(stacked), tau).item(), expected, rtol=1e-12)
+    assert np.isclose(torch_info_nce(torch.tensor(stacked), tau).item(), expected, rtol=1e-12)
+
+
 def test_mlph08_collapse_is_not_a_minimum():
     n, tau = 4, 0.5
     collapsed = np.tile(RNG.normal(size=(1, 6)), (2 * n, 1))
