@@ -169,14 +169,8 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x):
-        kwargs = {}
-        if self.dilation != 1:
-            kwargs["dilation"] = self.dilation
-        if self.ceil_mode:
-            kwargs["ceil_mode"] = True
-        if self.return_indices:
-            kwargs["return_indices"] = True
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, **kwargs)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -192,14 +186,8 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x):
-        kwargs = {}
-        if self.ceil_mode:
-            kwargs["ceil_mode"] = True
-        if not self.count_include_pad:
-            kwargs["count_include_pad"] = False
-        if self.divisor_override is not None:
-            kwargs["divisor_override"] = self.divisor_override
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, **kwargs)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
