@@ -33,6 +33,7 @@ pdf: $(STAMP)
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_mlp
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_steps
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info
