@@ -61,7 +61,8 @@ CORRECTIONS = [
 
 _SKIP_PREFIXES = ("history", "first_loss", "data", "figures", "checkpoints", "init", "id", "title", "backend",
                   "device", "quick", "seed", "seconds", "synthetic", "epochs")
-_PREFERRED = ("test_accuracy", "test_acc", "val_accuracy", "accuracy", "error", "loss", "max", "value")
+_PREFERRED = ("test_accuracy", "test_acc", "test acc", "val_accuracy", "accuracy", "acc", "error", "mse", "loss",
+              "max", "value")
 
 
 def _flatten(obj, prefix=""):
@@ -75,6 +76,9 @@ def _flatten(obj, prefix=""):
         out[prefix[:-1]] = obj
     elif obj in ("nan", "inf", "-inf"):  # how metrics.json spells IEEE specials
         out[prefix[:-1]] = float(obj)
+    elif isinstance(obj, list) and len(obj) > 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                          for v in obj):
+        out[prefix[:-1] + " (last)"] = obj[-1]  # a curve (per epoch, per d, ...): its final value
     return out
 
 
