@@ -65,6 +65,8 @@ def _fmt(value):
 def _result_cell(entry):
     if entry is None:
         return "<td class='na'>not run</td>"
+    if "skipped" in entry:
+        return f"<td class='na'>{html.escape(entry['skipped'])}</td>"
     if "error" in entry:
         return f"<td class='error'><b>failed</b>: {html.escape(entry['error'])}</td>"
     items = headline(entry["metrics"])
@@ -117,7 +119,7 @@ def _figures(id, entries):
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
 table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 6px;
-vertical-align:top;font-size:13px}th{background:#eef}td.error{background:#fdd}.synthetic{color:#b00}
+vertical-align:top;font-size:13px}th{background:#eef}td.error{background:#fdd}td.na{color:#777;font-style:italic}.synthetic{color:#b00}
 figure{display:inline-block;margin:4px;vertical-align:top}figure img{max-width:420px;border:1px solid #ddd}
 figcaption{font-size:11px;color:#555}details{margin:.5em 0}.note{background:#ffe;padding:.5em;border:1px solid #ee9}
 """
@@ -181,16 +183,18 @@ def write_page(results, out, quick, backends, seconds):
 
 def collect(ids, backends, out):
     """Results of runs already on disk (``OUT/ID/BACKEND/metrics.json``), for a page of earlier runs."""
-    results = {}
+    results, tasks = {}, load_all()
     for id in ids:
         for backend in backends:
             path = Path(out) / id / backend / "metrics.json"
-            entry = {"dir": path.parent}
+            entry = {"dir": path.parent, "seconds": 0.0}
             if path.is_file():
                 entry["metrics"] = json.loads(path.read_text())
                 entry["seconds"] = entry["metrics"].get("seconds", 0.0)
+            elif tasks.get(id) is not None and tasks[id].data == "galaxy10":
+                entry["skipped"] = "not run: Galaxy10 has no offline source here (supply Galaxy10.h5 with --data)"
             else:
-                entry["error"], entry["seconds"] = f"no run found at {path}", 0.0
+                entry["skipped"] = f"not run: no metrics at {path}"
             results.setdefault(id, {})[backend] = entry
     return results
 

@@ -45,7 +45,7 @@ def to_markdown(out, backends=("edu", "torch")):
             for b in backends:
                 e = results[id][b]
                 if "metrics" not in e:
-                    cells.append(f"not run ({e['error']})")
+                    cells.append(e.get("skipped") or e.get("error"))
                     continue
                 items = headline(e["metrics"], limit=4)
                 cells.append("<br>".join(f"{k}: {_number(v)}" for k, v in items.items()) or "(figures)")
