@@ -15,6 +15,13 @@ settings.register_profile("thorough", max_examples=200, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def _no_user_data_paths(monkeypatch):
+    """The tests make their own data files: a user's data-set variables must not leak in."""
+    for var in ("TINYGRAD_EDU_FASHION_MNIST", "TINYGRAD_EDU_MNIST", "TINYGRAD_EDU_GALAXY10"):
+        monkeypatch.delenv(var, raising=False)
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
 
