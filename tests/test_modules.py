@@ -68,7 +68,7 @@ def test_sequential_and_modulelist_containers():
     with pytest.raises(IndexError, match="out of range"):
         seq[3]
     x = te.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, seq[2](seq[1](seq[0](x))).data)
+    np.testing.assert_allclose(seq(x).array, seq[2](seq[1](seq[0](x))).array)
     ml = nn.ModuleList([nn.Linear(2, 2)]).append(nn.Linear(2, 2))
     assert len(ml) == 2 and len(list(ml.parameters())) == 4
     assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -85,9 +85,9 @@ def test_train_eval_propagate_and_dropout_follows_mode():
     assert net.training and net.drop.training
     assert net.eval() is net and not net.training and not net.heads[0].training and not net.drop.training
     x = te.ones(1000)
-    np.testing.assert_array_equal(net.drop(x).data, x.data)
+    np.testing.assert_array_equal(net.drop(x).array, x.array)
     net.train()
-    y = net.drop(x).data
+    y = net.drop(x).array
     assert set(np.unique(y)) <= {0.0, 2.0} and 300 < (y == 0).sum() < 700
 
 
@@ -96,7 +96,7 @@ def test_zero_grad_sets_to_none_by_default_and_requires_grad_freezes():
     m(te.randn(4, 3)).sum().backward()
     assert m.weight.grad is not None
     m.zero_grad(set_to_none=False)
-    assert np.all(m.weight.grad.data == 0)
+    assert np.all(m.weight.grad.array == 0)
     m.zero_grad()
     assert m.weight.grad is None and m.bias.grad is None
     m.requires_grad_(False)
@@ -122,7 +122,7 @@ def test_buffers_are_saved_unless_non_persistent():
     assert list(m.state_dict()) == ["weight", "bias", "running"]
     m.running = te.ones(2)  # assigning a tensor keeps it a buffer
     assert [n for n, _ in m.named_buffers()] == ["running", "scratch"]
-    np.testing.assert_array_equal(m.state_dict()["running"].data, np.ones(2))
+    np.testing.assert_array_equal(m.state_dict()["running"].array, np.ones(2))
 
 
 # ----- dtype, device, copies -------------------------------------------------------------------------------
@@ -150,11 +150,11 @@ def test_cuda_moves_parameters():
 def test_state_dict_shares_memory_and_deepcopy_snapshots():
     m = nn.Linear(2, 2)
     live, snapshot = m.state_dict(), copy.deepcopy(m.state_dict())
-    m.weight.data += 1  # what an optimizer step does
-    np.testing.assert_array_equal(live["weight"].data, m.weight.data)  # like torch: a view
-    assert not np.array_equal(snapshot["weight"].data, m.weight.data)
+    m.weight.array += 1  # what an optimizer step does
+    np.testing.assert_array_equal(live["weight"].array, m.weight.array)  # like torch: a view
+    assert not np.array_equal(snapshot["weight"].array, m.weight.array)
     clone = copy.deepcopy(m)
-    assert clone.weight is not m.weight and np.array_equal(clone.weight.data, m.weight.data)
+    assert clone.weight is not m.weight and np.array_equal(clone.weight.array, m.weight.array)
 
 
 def test_load_state_dict_round_trip_and_torch_interchange():
@@ -162,10 +162,10 @@ def test_load_state_dict_round_trip_and_torch_interchange():
     result = copy_weights(tm, em)
     assert repr(result) == "<All keys matched successfully>"
     x = np.random.default_rng(0).standard_normal((2, 1, 28, 28)).astype(np.float32)
-    np.testing.assert_allclose(em(te.tensor(x)).data, tm(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(em(te.tensor(x)).array, tm(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
     em2 = MODELS["fashion_cnn"][0](nn)
     em2.load_state_dict(em.state_dict())
-    np.testing.assert_array_equal(em2(te.tensor(x)).data, em(te.tensor(x)).data)
+    np.testing.assert_array_equal(em2(te.tensor(x)).array, em(te.tensor(x)).array)
 
 
 # ----- bad input --------------------------------------------------------------------------------------
@@ -176,14 +176,14 @@ def test_load_state_dict_reports_missing_unexpected_and_shapes():
     del bad["2.bias"]
     bad["3.weight"] = te.zeros(1, 2)
     bad["0.weight"] = te.zeros(4, 3)
-    before = m[0].weight.data.copy()
+    before = m[0].weight.array.copy()
     with pytest.raises(RuntimeError) as info:
         m.load_state_dict(bad)
     msg = str(info.value)
     assert "Sequential" in msg and 'Missing key(s) in state_dict: "2.bias"' in msg
     assert 'Unexpected key(s) in state_dict: "3.weight"' in msg
     assert "size mismatch for 0.weight" in msg and "(4, 3)" in msg and "(2, 3)" in msg
-    np.testing.assert_array_equal(m[0].weight.data, before)  # nothing was loaded
+    np.testing.assert_array_equal(m[0].weight.array, before)  # nothing was loaded
     partial = {k: v for k, v in sd.items() if k != "2.bias"}
     missing, unexpected = m.load_state_dict(dict(partial, extra=te.zeros(1)), strict=False)
     assert missing == ["2.bias"] and unexpected == ["extra"]
@@ -227,7 +227,7 @@ def test_unbatched_conv_input_like_torch():
     conv = nn.Conv2d(2, 3, 3, padding=1)
     x = te.randn(2, 5, 5)
     assert conv(x).shape == (3, 5, 5)
-    np.testing.assert_allclose(conv(x).data, conv(x.unsqueeze(0)).data[0], rtol=1e-6)
+    np.testing.assert_allclose(conv(x).array, conv(x.unsqueeze(0)).array[0], rtol=1e-6)
 
 
 # ----- default initialisation --------------------------------------------------------------------------
@@ -240,22 +240,22 @@ def test_default_init_is_uniform_with_torchs_bound(make, fan_in):
     te.manual_seed(0)
     layer = make()
     bound = 1 / np.sqrt(fan_in)
-    w = layer.weight.data.ravel()
+    w = layer.weight.array.ravel()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
     assert abs(w.mean()) < 0.05 * bound and abs(w.var() / (bound ** 2 / 3) - 1) < 0.05
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.bias.array).max() <= bound
     te.manual_seed(0)
-    np.testing.assert_array_equal(make().weight.data, w.reshape(layer.weight.shape))
+    np.testing.assert_array_equal(make().weight.array, w.reshape(layer.weight.shape))
 
 
 def test_init_module_functions():
     w = nn.Parameter(te.zeros(30, 20))
     nn.init.xavier_uniform_(w)
-    assert np.abs(w.data).max() <= np.sqrt(6 / 50)
+    assert np.abs(w.array).max() <= np.sqrt(6 / 50)
     nn.init.constant_(w, 0.5)
-    assert np.all(w.data == 0.5)
+    assert np.all(w.array == 0.5)
     nn.init.kaiming_normal_(w, nonlinearity="relu")
-    assert abs(w.data.std() - np.sqrt(2 / 20)) < 0.03
+    assert abs(w.array.std() - np.sqrt(2 / 20)) < 0.03
     assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
 
 
@@ -270,7 +270,7 @@ def test_loss_modules_match_torch(reduction):
     for name, a, b in cases:
         ours = getattr(nn, name)(reduction=reduction)(te.tensor(a), te.tensor(b))
         theirs = getattr(torch.nn, name)(reduction=reduction)(torch.from_numpy(a), torch.from_numpy(b))
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, err_msg=name)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-10, err_msg=name)
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
 
 

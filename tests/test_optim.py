@@ -38,7 +38,7 @@ def _run(lib, opt_cls, kwargs, steps, inits, targets, groups=None):
         opt.zero_grad()
         _loss(params, targets, lib, step).backward()
         opt.step()
-    return [np.array(p.data if lib is te else p.detach().numpy()) for p in params]
+    return [np.array(p.array if lib is te else p.detach().numpy()) for p in params]
 
 
 CONFIGS = [
@@ -79,12 +79,12 @@ def test_parameter_groups_match_torch():
 
 def test_step_builds_no_graph_and_skips_params_without_grad():
     a, b = Parameter(te.randn(3)), Parameter(te.randn(3))
-    before_b = b.data.copy()
+    before_b = b.array.copy()
     opt = optim.Adam([a, b], lr=0.1)
     (a * a).sum().backward()
     opt.step()
     assert a.is_leaf and a.grad_fn is None and a.requires_grad
-    np.testing.assert_array_equal(b.data, before_b)
+    np.testing.assert_array_equal(b.array, before_b)
     assert b not in opt.state
     opt.zero_grad()
     assert a.grad is None
@@ -116,11 +116,11 @@ def test_state_dict_resumes_identically(tmp_path, opt_cls, kwargs):
     resumed, opt2 = fresh()  # a new process would build these from scratch
     ckpt = serialization.load(path)
     for p, saved in zip(resumed, ckpt["params"]):
-        p.data[...] = saved.data
+        p.array[...] = saved.array
     opt2.load_state_dict(ckpt["optim"])
     train(resumed, opt2, range(5, 10))
     for a, b in zip(resumed, straight):
-        np.testing.assert_array_equal(a.data, b.data)  # bit for bit
+        np.testing.assert_array_equal(a.array, b.array)  # bit for bit
 
 
 def test_state_dict_layout_is_torchs():

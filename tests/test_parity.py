@@ -86,14 +86,14 @@ def test_forward_and_gradients_match_torch(name, device):
     x, y = _batch(np.random.default_rng(1), shape, kind)
     tout, eout, tl, el = _step_losses(tm, em, x, y, kind, device)
     for i, (a, b) in enumerate(zip(_outputs(eout), _outputs(tout))):
-        _assert_close(a.data, b.detach().numpy(), f"{name} output {i}")
+        _assert_close(a.array, b.detach().numpy(), f"{name} output {i}")
     _assert_close(el.item(), tl.item(), f"{name} loss")
     tl.backward()
     el.backward()
     tparams, eparams = dict(tm.named_parameters()), dict(em.named_parameters())
     assert list(tparams) == list(eparams)
     for key in tparams:
-        _assert_close(eparams[key].grad.data, tparams[key].grad.numpy(), f"{name} grad of {key}")
+        _assert_close(eparams[key].grad.array, tparams[key].grad.numpy(), f"{name} grad of {key}")
 
 
 def _optimizers(tm, em, which):
@@ -120,4 +120,4 @@ def test_training_steps_match_torch(name, which):
         eopt.step()
     tstate, estate = tm.state_dict(), em.state_dict()
     for key in tstate:
-        _assert_close(estate[key].data, tstate[key].numpy(), f"{name}/{which} weight {key} after {STEPS} steps")
+        _assert_close(estate[key].array, tstate[key].numpy(), f"{name}/{which} weight {key} after {STEPS} steps")

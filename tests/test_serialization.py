@@ -30,7 +30,7 @@ def _checkpoint():
 def _assert_same(a, b):
     if isinstance(a, te.Tensor):
         assert isinstance(b, te.Tensor) and a.dtype == b.dtype
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     elif isinstance(a, np.ndarray):
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
@@ -73,7 +73,7 @@ def test_model_and_optimizer_resume_from_file(tmp_path):
         m(x).sum().backward()
         o.step()
     for p, q in zip(model.parameters(), model2.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
 
 
 def test_file_objects_and_parameters():
@@ -101,7 +101,7 @@ def test_crash_mid_write_leaves_old_checkpoint_and_no_partial_file(tmp_path, mon
         save({"w": te.ones(1000)}, path)
     assert path.read_bytes() == good  # the old checkpoint is intact
     assert os.listdir(tmp_path) == ["model.npz"]  # and no temporary file is left behind
-    np.testing.assert_array_equal(load(path)["w"].data, np.zeros(1000))
+    np.testing.assert_array_equal(load(path)["w"].array, np.zeros(1000))
 
 
 def test_crash_before_rename_also_keeps_old_file(tmp_path, monkeypatch):
@@ -116,7 +116,7 @@ def test_crash_before_rename_also_keeps_old_file(tmp_path, monkeypatch):
         save({"w": te.ones(3)}, path)
     monkeypatch.undo()
     assert os.listdir(tmp_path) == ["model.npz"]
-    np.testing.assert_array_equal(load(path)["w"].data, np.zeros(3))
+    np.testing.assert_array_equal(load(path)["w"].array, np.zeros(3))
 
 
 @pytest.mark.parametrize("damage", ["truncate_half", "truncate_tail", "garbage", "flip_data_byte", "empty"])
@@ -157,11 +157,11 @@ def test_state_dict_conversion_keeps_keys_layouts_and_dtypes():
     assert list(tsd) == list(em.state_dict()) and all(v.dtype == torch.float64 for v in tsd.values())
     back = from_torch_state_dict(tsd)
     for k, v in em.state_dict().items():
-        np.testing.assert_array_equal(back[k].data, v.data)
+        np.testing.assert_array_equal(back[k].array, v.array)
     tm = MODELS["strided_autoencoder"][0](torch.nn).double()
     load_into(tm, em.state_dict())
     x = np.random.default_rng(0).random((2, 1, 28, 28))
-    np.testing.assert_allclose(tm(torch.from_numpy(x)).detach().numpy(), em(te.tensor(x)).data, rtol=1e-10)
+    np.testing.assert_allclose(tm(torch.from_numpy(x)).detach().numpy(), em(te.tensor(x)).array, rtol=1e-10)
 
 
 def test_torch_trained_weights_saved_by_edu_load_in_both(tmp_path):

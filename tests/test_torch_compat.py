@@ -20,24 +20,24 @@ def test_top_level_functions_match_torch():
     ex, tx = t.tensor(x), torch.from_numpy(x)
     v, i = t.max(ex, 1)
     tv, ti = torch.max(tx, 1)
-    np.testing.assert_array_equal(v.data, tv.numpy())
-    np.testing.assert_array_equal(i.data, ti.numpy())
+    np.testing.assert_array_equal(v.array, tv.numpy())
+    np.testing.assert_array_equal(i.array, ti.numpy())
     for name, args in [("mean", dict(axis=(0, 2))), ("std", dict(dim=1)), ("var", dict(dim=(0, 1))),
                        ("sum", dict(dim=2)), ("logsumexp", dict(dim=1)), ("softmax", dict(dim=-1)),
                        ("log_softmax", dict(dim=0)), ("argmax", dict(dim=1)), ("argmin", dict(dim=2)),
                        ("amax", dict(dim=1)), ("flatten", dict(start_dim=1)), ("unsqueeze", dict(dim=0)),
                        ("transpose", dict(dim0=0, dim1=2)), ("clamp", dict(min=-0.5, max=0.5))]:
         ours, theirs = getattr(t, name)(ex, **args), getattr(torch, name)(tx, **args)
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
     for name in ["exp", "abs", "sigmoid", "tanh", "relu", "sign", "square"]:
-        np.testing.assert_allclose(getattr(t, name)(ex).data, getattr(torch, name)(tx).numpy(), rtol=1e-6,
+        np.testing.assert_allclose(getattr(t, name)(ex).array, getattr(torch, name)(tx).numpy(), rtol=1e-6,
                                    err_msg=name)
-    np.testing.assert_allclose(t.sqrt(t.abs(ex)).data, torch.sqrt(torch.abs(tx)).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(t.log(t.abs(ex)).data, torch.log(torch.abs(tx)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(t.sqrt(t.abs(ex)).array, torch.sqrt(torch.abs(tx)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(t.log(t.abs(ex)).array, torch.log(torch.abs(tx)).numpy(), rtol=1e-6)
     assert t.numel(ex) == 60 and t.is_tensor(ex) and not t.is_tensor(x)
     assert ex.shape == t.Size([3, 4, 5]) and ex.size() == torch.Size([3, 4, 5])
-    np.testing.assert_allclose(t.permute(ex, (2, 0, 1)).data, torch.permute(tx, (2, 0, 1)).numpy())
-    np.testing.assert_allclose(t.matmul(ex, t.transpose(ex, 1, 2)).data, torch.matmul(tx, tx.transpose(1, 2)).numpy(),
+    np.testing.assert_allclose(t.permute(ex, (2, 0, 1)).array, torch.permute(tx, (2, 0, 1)).numpy())
+    np.testing.assert_allclose(t.matmul(ex, t.transpose(ex, 1, 2)).array, torch.matmul(tx, tx.transpose(1, 2)).numpy(),
                                rtol=1e-5)
     labels = np.array([3, 1, 3, 0, 1])
     u, inv, counts = t.unique(t.tensor(labels), return_inverse=True, return_counts=True)
@@ -46,7 +46,7 @@ def test_top_level_functions_match_torch():
     assert t.allclose(ex, ex + 1e-9) and not t.allclose(ex, ex + 1)
     assert t.isnan(t.tensor([1.0, float("nan")])).tolist() == [False, True]
     m = t.max(ex, ex * 2)  # torch.max(a, b) is the elementwise maximum
-    np.testing.assert_allclose(m.data, torch.max(tx, tx * 2).numpy())
+    np.testing.assert_allclose(m.array, torch.max(tx, tx * 2).numpy())
     with pytest.raises(TypeError, match="must be a Tensor"):
         t.mean([1.0, 2.0])
 
@@ -100,7 +100,7 @@ def test_autoencoder_snippet_matches_torch():
     e, t = spaces["edu"], spaces["torch"]
     assert e["is_prob"] and t["is_prob"]
     np.testing.assert_allclose(e["loss"].item(), t["loss"].item(), rtol=1e-5)
-    np.testing.assert_allclose(e["spread"].data, t["spread"].numpy(), rtol=1e-4)
+    np.testing.assert_allclose(e["spread"].array, t["spread"].numpy(), rtol=1e-4)
     assert e["closest"].item() == t["closest"].item() == 0
     for (name, p), (_, q) in zip(e["model"].named_parameters(), t["model"].named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)

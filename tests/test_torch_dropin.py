@@ -271,10 +271,10 @@ def test_seed_002_random_permutation():
     a = perms["edu"](te.tensor(img))
     b = perms["torch"](torch.from_numpy(img))
     assert a.shape == (1, 28, 28)
-    np.testing.assert_array_equal(a.data, b.numpy())
+    np.testing.assert_array_equal(a.array, b.numpy())
     own = run(SEED_002, "edu")["RandomPermutation"](784)
     assert sorted(own.reindex.tolist()) == list(range(784))
-    np.testing.assert_array_equal(np.sort(own(te.tensor(img)).data.ravel()), np.sort(img.ravel()))
+    np.testing.assert_array_equal(np.sort(own(te.tensor(img)).array.ravel()), np.sort(img.ravel()))
     with pytest.raises(AssertionError):
         own(te.zeros(1, 10, 10))
 
@@ -394,4 +394,4 @@ def test_multitask_notebook_with_checkpoint(tmp_path):
              y_right=rng.integers(0, 10, 12), path=str(tmp_path / "mt.pt"))
     assert ns["samples"].shape == (12, 1, 36, 36) and len(ns["losses"]) == 3
     assert np.isfinite(ns["losses"]).all() and 0 <= ns["acc_left"] <= 1
-    np.testing.assert_array_equal(ns["samples"].data[0, 0, :8, :28], left[0].data[:8])
+    np.testing.assert_array_equal(ns["samples"].array[0, 0, :8, :28], left[0].array[:8])

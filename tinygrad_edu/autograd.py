@@ -57,37 +57,76 @@ class Function:
     ``self.output()`` the output Tensor, for ops whose derivative is cheapest in terms of it
     (exp, sigmoid, tanh, ...). The output is held weakly: it is alive whenever backward runs,
     because backward starts from a tensor that depends on it.
+
+    ``self.next`` holds, per input, the node its gradient goes to: the input's own op, or the
+    input itself when it is a leaf (None when it needs no gradient). It is taken when the op is
+    recorded, so a later in-place change of an input (which gives that tensor a new op) leaves
+    this edge where it was, as in torch.
+
+    Class flags: ``saves_inputs`` (backward reads the inputs' values: an in-place change of an
+    input before backward is then an error, torch's version check), ``saves_output`` (backward
+    calls ``self.output()``: its array is kept) and ``is_view`` (the output may share the input's
+    memory: it then shares its version counter too).
     """
 
     inputs = ()
+    saves_inputs = True
+    saves_output = False
+    is_view = False
 
     @classmethod
     def apply(cls, *inputs, **params):
         first = inputs[0]
         for t in inputs[1:]:
-            if type(t.data) is not type(first.data):
+            if type(t.array) is not type(first.array):
                 _raise_device_mismatch(cls, inputs)
         ctx = cls.__new__(cls)
         try:
-            data = ctx.forward(*[t.data for t in inputs], **params)
+            data = ctx.forward(*[t.array for t in inputs], **params)
         except (ValueError, IndexError, TypeError) as error:
             if getattr(error, "from_engine", False):
                 raise
             shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
             raise type(error)(f"{cls.__name__}: cannot apply to shape(s) {shapes}: {error}") from error
         out = type(first)._wrap(data)
+        if cls.is_view:
+            first._share_storage(out)
         if is_grad_enabled():
             for t in inputs:
                 if t.requires_grad:
-                    ctx.inputs = inputs
-                    ctx._output = weakref.ref(out)
-                    out.requires_grad = True
-                    out._ctx = ctx
+                    ctx._record(inputs, out)
                     break
         return out
 
+    def _record(self, inputs, out):
+        """Make ``out`` the result of this node: keep the inputs, the edges and the versions."""
+        self.inputs = inputs
+        self.next = tuple((t._ctx or t) if t.requires_grad else None for t in inputs)
+        if self.saves_inputs:
+            self.versions = tuple(t._version for t in inputs)
+        self._output = weakref.ref(out)
+        self.output_version = out._version
+        if self.saves_output:
+            self._output_array = out.array
+        out.requires_grad = True
+        out._ctx = self
+
     def output(self):
-        return self._output()
+        """The output tensor (rebuilt around the kept array if nothing holds it any more: the
+        graph's edges point at this node, so the rebuilt tensor is the same point of the graph)."""
+        out = self._output()
+        if out is None:
+            out = _rebuilt_output(self)
+        elif out._version != self.output_version:
+            _raise_modified(self, out, "output", self.output_version)
+        return out
+
+    def check_versions(self):
+        """Torch's check: a value saved for backward must not have changed in place since."""
+        if self.saves_inputs:
+            for i, (t, v) in enumerate(zip(self.inputs, self.versions)):
+                if t._version != v:
+                    _raise_modified(self, t, f"input {i}", v)
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -102,6 +141,32 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _rebuilt_output(ctx):
+    out = ctx.inputs[0]._wrap(ctx._output_array)
+    out._ctx, out.requires_grad = ctx, True
+    ctx._output = weakref.ref(out)
+    return out
+
+
+def rebase(tensor, new):
+    """After an in-place op wrote ``new``'s values into ``tensor``, ``tensor`` takes ``new``'s
+    place in the graph: it is now the output of new's op."""
+    ctx = new._ctx
+    ctx._output = weakref.ref(tensor)
+    ctx.output_version = tensor._version
+    if ctx.saves_output:
+        ctx._output_array = tensor.array
+    tensor._ctx, tensor.requires_grad = ctx, True
+
+
+def _raise_modified(op, tensor, which, expected):
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: the {which} of {type(op).__name__} (a tensor of shape {tuple(tensor.shape)}) is at "
+        f"version {tensor._version}; expected version {expected} instead. Use an out-of-place op "
+        f"(x = x + 1 instead of x += 1) or .clone() before changing it")
 
 
 class EngineError(ValueError):
@@ -144,9 +209,15 @@ def sum_to_shape(grad, shape):
     return grad
 
 
+def _node(tensor):
+    """Where a tensor's gradient goes: its op, or the tensor itself when it is a leaf."""
+    return tensor._ctx or tensor
+
+
 def _graph_order(roots):
-    """Tensors of the graph behind ``roots`` that need a gradient, each BEFORE all that use it
-    (so ``pop()`` from the end visits a tensor after every use of it has passed its gradient on).
+    """The nodes of the graph behind ``roots`` (ops, and leaves that need a gradient), each BEFORE
+    all nodes that feed into it, so ``pop()`` from the end visits a node after every use of its
+    output has passed its gradient on.
 
     An iterative depth-first search (no recursion, so a chain of 100,000 ops is fine).
     """
@@ -162,76 +233,72 @@ def _graph_order(roots):
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            ctx = node._ctx
-            if ctx is not None:
-                if getattr(ctx, "released", False):
+            if isinstance(node, Function):
+                if getattr(node, "released", False):
                     raise RuntimeError(
                         "Trying to backward through the graph a second time: its saved values were "
                         "freed by the first backward. Pass retain_graph=True to the first call.")
-                for t in ctx.inputs:
-                    if t.requires_grad and id(t) not in seen:
-                        stack.append((t, False))
+                stack.extend((n, False) for n in node.next if n is not None and id(n) not in seen)
     return order
 
 
-def backward(roots, root_grads, inputs=None, create_graph=False, retain_graph=None, allow_unused=False):
-    """Propagate ``root_grads`` back through the graph.
+def backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
+    """The chain rule, node by node: pop a node, hand its gradient to ``visit(node, g)``, and pass
+    ``node.backward(g)`` on to the nodes that fed it (brought to each input's shape and dtype).
 
-    With ``inputs=None`` the gradients accumulate into the ``.grad`` of the leaves (what
-    ``Tensor.backward`` does). Otherwise the gradients with respect to ``inputs`` are returned and
-    no ``.grad`` changes (what ``grad`` does).
+    ``visit`` is what the caller wants done with gradients: accumulate into leaves
+    (``Tensor.backward``) or collect the gradients of chosen tensors (``grad``).
     """
     if retain_graph is None:
         retain_graph = create_graph
-    wanted = None if inputs is None else {id(t): None for t in inputs}
     grads = {}
     for root, g in zip(roots, root_grads):
-        grads[id(root)] = g if id(root) not in grads else grads[id(root)] + g
-    order = _graph_order(roots)
+        _add(grads, _node(root), g)
+    order = _graph_order([_node(r) for r in roots])
     with set_grad_enabled(create_graph):
         while order:  # pop, so that a finished part of the graph can be freed during backward
             node = order.pop()
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if wanted is not None and id(node) in wanted:
-                wanted[id(node)] = g
-            ctx = node._ctx
-            if ctx is None or node._retains_grad:
-                if wanted is None:
-                    _accumulate(node, g)
-                if ctx is None:
-                    continue
-            input_grads = ctx.backward(g)
-            for t, tg in zip(ctx.inputs, input_grads):
-                if tg is None or not t.requires_grad:
-                    continue
-                if tg.shape != t.shape:
-                    tg = sum_to_shape(tg, t.shape)
-                key = id(t)
-                grads[key] = tg if key not in grads else grads[key] + tg
+            visit(node, g)
+            if not isinstance(node, Function):
+                continue
+            node.check_versions()
+            for t, n, tg in zip(node.inputs, node.next, node.backward(g)):
+                if n is not None and tg is not None:
+                    _add(grads, n, _like(tg, t))
             if not retain_graph:
-                ctx.release()
-            del node, ctx, input_grads  # nothing here may keep the processed graph alive
-    if wanted is None:
-        return None
-    result = []
-    for i, t in enumerate(inputs):
-        g = wanted[id(t)]
-        if g is None and not allow_unused:
-            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
-                               "outputs; pass allow_unused=True to get None for it")
-        result.append(g)
-    return tuple(result)
+                node.release()
+            del node, g  # nothing here may keep the processed graph alive
 
 
-def _accumulate(leaf, g):
-    """``.grad`` adds up over backward calls until it is zeroed, like torch's."""
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+def _add(grads, node, g):
+    key = id(node)
+    grads[key] = g if key not in grads else grads[key] + g
+
+
+def _like(g, t):
+    """The gradient of ``t`` in t's shape (broadcasting undone) and dtype (torch's rule)."""
+    if g.shape != t.shape:
+        g = sum_to_shape(g, t.shape)
+    return g if g.dtype == t.dtype else g.to(t.dtype)
+
+
+def accumulate_into_leaves(node, g):
+    """``Tensor.backward``'s visit: ``.grad`` of leaves (and of non-leaves that ``retain_grad``)
+    adds up over backward calls until it is zeroed, like torch's."""
+    if isinstance(node, Function):
+        out = node._output()
+        if out is None or not out._retains_grad or out._ctx is not node:
+            return
+        node = out
+    node.grad = g if node.grad is None else node.grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
+    """The gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``); no
+    ``.grad`` changes.
 
     ``create_graph=True`` records the graph of the gradient itself, so it can be differentiated
     again (Hessian-vector products, the Hessian of ``nni2.T2``).
@@ -246,8 +313,22 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require grad")
+    wanted = {id(_node(t)): None for t in inputs}
+
+    def collect(node, g):
+        if id(node) in wanted:
+            wanted[id(node)] = g
+
     seeds = [_seed_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
-    return tuple(backward(outputs, seeds, inputs, create_graph, retain_graph, allow_unused))
+    backward(outputs, seeds, collect, create_graph, retain_graph)
+    result = []
+    for i, t in enumerate(inputs):
+        g = wanted[id(_node(t))]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
+                               "outputs; pass allow_unused=True to get None for it")
+        result.append(g if g is None else _like(g, t))
+    return tuple(result)
 
 
 def _seed_gradient(output, gradient, caller):

@@ -1,6 +1,6 @@
 """Optimizers with torch.optim's names, arguments and exact update rules.
 
-Updates work on the parameters' arrays (``p.data``) in place, so they build no graph and the
+Updates work on the parameters' arrays (``p.array``) in place, so they build no graph and the
 Parameter objects a model holds stay the same. The rules are torch's documented algorithms
 (single-tensor form), operation by operation, so float64 runs agree with torch to rounding.
 
@@ -64,13 +64,13 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor._wrap(p._xp.zeros_like(p.data))
+                    p.grad = None if set_to_none else Tensor._wrap(p._xp.zeros_like(p.array))
 
     def _params_with_grad(self):
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    yield group, p, p.grad.data
+                    yield group, p, p.grad.array
 
     def step(self, closure=None):
         loss = closure() if closure is not None else None
@@ -127,8 +127,8 @@ class Optimizer:
                     if array.shape != p.shape:
                         raise ValueError(f"loaded optimizer state {name!r} for parameter {key} has shape "
                                          f"{array.shape}, the parameter has shape {tuple(p.shape)}")
-                    restored[name] = to_device(array.astype(p.dtype), device_of(p.data)) \
-                        if device_of(p.data) != "cpu" else array.astype(p.dtype, copy=True)
+                    restored[name] = to_device(array.astype(p.dtype), device_of(p.array)) \
+                        if device_of(p.array) != "cpu" else array.astype(p.dtype, copy=True)
                 else:
                     restored[name] = v
             self.state[p] = restored
@@ -167,7 +167,7 @@ class SGD(Optimizer):
     def _update(self, group, p, g, state):
         wd, momentum, dampening = group["weight_decay"], group["momentum"], group["dampening"]
         if wd != 0:
-            g = g + wd * p.data
+            g = g + wd * p.array
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -176,7 +176,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - dampening) * g
             g = g + momentum * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * g
+        p.array -= group["lr"] * g
 
 
 class Adam(Optimizer):
@@ -194,12 +194,12 @@ class Adam(Optimizer):
         if not state:
             xp = p._xp
             state["step"] = 0.0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * p.array
         state["step"] += 1
         step = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -214,4 +214,4 @@ class Adam(Optimizer):
             denom = xp.sqrt(state["max_exp_avg_sq"]) / bias_correction2_sqrt + group["eps"]
         else:
             denom = p._xp.sqrt(v) / bias_correction2_sqrt + group["eps"]
-        p.data -= (group["lr"] / bias_correction1) * (m / denom)
+        p.array -= (group["lr"] / bias_correction1) * (m / denom)

@@ -54,7 +54,7 @@ def _decode_key(kind, value):
 def _flatten(obj, arrays, where):
     """The JSON node for ``obj``; arrays are appended to ``arrays`` and referred to by index."""
     if isinstance(obj, Tensor):
-        arrays.append(to_numpy(obj.data))
+        arrays.append(to_numpy(obj.array))
         return {"type": "tensor", "index": len(arrays) - 1, "requires_grad": bool(obj.requires_grad),
                 "parameter": type(obj).__name__ == "Parameter"}
     if isinstance(obj, np.ndarray):

@@ -13,6 +13,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
 from .tensor_reductions import ReductionMethods
+from .tensor_inplace import InplaceMethods
 from .tensor_shapes import ShapeMethods
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -27,7 +28,7 @@ def as_array(data, dtype=None, device=None, copy=True):
     """An array from Python data, a NumPy/CuPy array or a Tensor, with torch's dtype rules:
     Python floats become float32, NumPy arrays keep their dtype, integers stay integers."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     is_array = hasattr(data, "dtype")  # numpy/cupy arrays and numpy scalars keep their dtype
     xp = xp_for(device) if device is not None else array_module(data)
     if device is not None and array_module(data) is not xp:
@@ -54,20 +55,22 @@ def to_arguments(args, dtype=None, device=None):
     return dtype, device
 
 
-class Tensor(ReductionMethods, ShapeMethods):
+class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
     ``torch.tensor``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "_vbox", "_base",
+                 "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `array * tensor` to Tensor.__rmul__
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity, like torch
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False, name=None):
-        self.data = as_array(data, dtype or float32, device)
+        self.array = as_array(data, dtype or float32, device)
         self.grad, self._ctx, self._retains_grad, self.name = None, None, False, name
+        self._vbox = self._base = None
         self.requires_grad = False
         self.requires_grad_(requires_grad)
 
@@ -75,19 +78,51 @@ class Tensor(ReductionMethods, ShapeMethods):
     def _wrap(cls, array):
         """A tensor around an existing array, with no checks (the engine's fast path)."""
         t = object.__new__(cls)
-        t.data = np.asarray(array) if isinstance(array, (np.generic, float, int)) else array
-        t.grad = t._ctx = t.name = None
+        t.array = np.asarray(array) if isinstance(array, (np.generic, float, int)) else array
+        t.grad = t._ctx = t.name = t._vbox = t._base = None
         t.requires_grad = t._retains_grad = False
         return t
 
+    # ----- storage: .data, views and the version counter -------------------------------------
+    # ``array`` is the raw NumPy (or CuPy) array: the engine's own code reads and writes it.
+    # ``data`` is torch's: a tensor on the same storage with no graph.
+
+    @property
+    def data(self):
+        """The same storage as a tensor with no graph and ``requires_grad=False`` (torch's
+        ``.data``: changes through it are not tracked by autograd)."""
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
+        self.array = value.array
+
+    @property
+    def _version(self):
+        """How many times the storage was changed in place (torch's ``_version``)."""
+        return self._vbox[0] if self._vbox is not None else 0
+
+    def _version_box(self):
+        if self._vbox is None:
+            self._vbox = [0]
+        return self._vbox
+
+    def _share_storage(self, view):
+        """``view`` was made from self's memory (a reshape, a slice, ...): one version counter."""
+        if getattr(view.array, "base", None) is not None:
+            view._vbox = self._version_box()
+            view._base = self if self._base is None else self._base
+
     # ----- what a tensor is ---------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
-    device = property(lambda self: device_of(self.data))
+    shape = property(lambda self: self.array.shape)
+    dtype = property(lambda self: self.array.dtype)
+    ndim = property(lambda self: self.array.ndim)
+    device = property(lambda self: device_of(self.array))
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx)
-    _xp = property(lambda self: array_module(self.data))
+    _xp = property(lambda self: array_module(self.array))
     T = property(lambda self: self.permute(*reversed(range(self.ndim))))
 
     @property
@@ -104,7 +139,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -115,7 +150,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
-        body = np.array2string(to_numpy(self.data), separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(to_numpy(self.array), separator=", ", prefix="tensor(", precision=4)
         extras = [] if self.dtype in (float32, int64, bool_) else [f"dtype={self.dtype}"]
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -126,17 +161,17 @@ class Tensor(ReductionMethods, ShapeMethods):
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise EngineError(f"item: only a tensor with one element can be converted to a Python "
                               f"number, this one has shape {tuple(self.shape)}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     __float__ = lambda self: float(self.item())
     __int__ = lambda self: int(self.item())
     __bool__ = lambda self: bool(self.item())
 
     def tolist(self):
-        return to_numpy(self.data).tolist()
+        return to_numpy(self.array).tolist()
 
     def numpy(self):
         if self.requires_grad:
@@ -144,10 +179,10 @@ class Tensor(ReductionMethods, ShapeMethods):
                                "use tensor.detach().numpy()")
         if self.device != "cpu":
             raise TypeError("numpy: the tensor is on cuda; copy it to the CPU first with .cpu()")
-        return self.data
+        return self.array
 
     def __array__(self, dtype=None, copy=None):
-        array = to_numpy(self.data)
+        array = to_numpy(self.array)
         return array if dtype is None else array.astype(dtype)
 
     # ----- gradients ---------------------------------------------------------------------
@@ -167,24 +202,23 @@ class Tensor(ReductionMethods, ShapeMethods):
         self._retains_grad = True
 
     def detach(self):
-        return Tensor._wrap(self.data)
+        """The same storage without the graph (changes to either show in both, as in torch)."""
+        t = Tensor._wrap(self.array)
+        t._vbox = self._version_box()
+        return t
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient``: the upstream
         gradient, needed unless self has one element)."""
         seed = autograd._seed_gradient(self, gradient, "backward")
-        autograd.backward([self], [seed], None, create_graph, retain_graph)
-
-    def zero_(self):
-        self.data[...] = 0
-        return self
+        autograd.backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
 
     # ----- dtype and device ----------------------------------------------------------------
     def to(self, *args, dtype=None, device=None):
         """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
         dtype, device = to_arguments(args, dtype, device)
         out = self
-        if device is not None and device_of(self.data) != str(getattr(device, "type", device)).split(":")[0]:
+        if device is not None and device_of(self.array) != str(getattr(device, "type", device)).split(":")[0]:
             out = _ToDevice.apply(out, device=device)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = E.Cast.apply(out, dtype=np.dtype(dtype))
@@ -202,7 +236,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     contiguous = lambda self: self
 
     def clone(self):
-        return self * 1 if self.requires_grad else Tensor._wrap(self.data.copy())
+        return self * 1 if self.requires_grad else Tensor._wrap(self.array.copy())
 
     # ----- arithmetic --------------------------------------------------------------------
     def _operand(self, other):
@@ -274,13 +308,29 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def __rmatmul__(self, other): return Tensor.__matmul__(self._operand(other), self)
 
-    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
-    divide, multiply, subtract, neg, negative = __truediv__, __mul__, __sub__, __neg__, __neg__
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` (torch's ``add``)."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other`` (torch's ``sub``)."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    mul, div, pow, matmul = __mul__, __truediv__, __pow__, __matmul__
+    divide, multiply, subtract, neg, negative = __truediv__, __mul__, sub, __neg__, __neg__
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is true, self elsewhere (torch's ``masked_fill``)."""
+        mask = mask.array if isinstance(mask, Tensor) else mask
+        if getattr(mask, "dtype", None) != bool_:
+            raise EngineTypeError(f"masked_fill: expected a boolean mask, got {getattr(mask, 'dtype', type(mask))}")
+        value = value if isinstance(value, Tensor) else self._operand(value).to(self.dtype)
+        return where(mask, self, value.to(self.dtype))
 
     # comparisons build boolean tensors and record no graph
     def _compare(self, other, op):
         a, b = self._pair(other)
-        return Tensor._wrap(op(a.data, b.data))
+        return Tensor._wrap(op(a.array, b.array))
 
     __eq__ = eq = lambda self, o: self._compare(o, lambda a, b: a == b)
     __ne__ = ne = lambda self, o: self._compare(o, lambda a, b: a != b)
@@ -288,7 +338,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     __le__ = le = lambda self, o: self._compare(o, lambda a, b: a <= b)
     __gt__ = gt = lambda self, o: self._compare(o, lambda a, b: a > b)
     __ge__ = ge = lambda self, o: self._compare(o, lambda a, b: a >= b)
-    __invert__ = logical_not = lambda self: Tensor._wrap(~self.data if self.dtype == bool_ else self.data == 0)
+    __invert__ = logical_not = lambda self: Tensor._wrap(~self.array if self.dtype == bool_ else self.array == 0)
 
     # ----- elementwise functions -----------------------------------------------------------
     def _float(self, op):
@@ -303,7 +353,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     tanh = lambda self: E.Tanh.apply(self._float("tanh"))
     relu = lambda self: E.Relu.apply(self)
     abs = __abs__ = lambda self: E.Abs.apply(self)
-    sign = lambda self: Tensor._wrap(self._xp.sign(self.data))
+    sign = lambda self: Tensor._wrap(self._xp.sign(self.array))
     square = lambda self: self * self
     rsqrt = lambda self: 1.0 / self.sqrt()
     reciprocal = lambda self: 1.0 / self
@@ -328,6 +378,8 @@ class Tensor(ReductionMethods, ShapeMethods):
 class _ToDevice(autograd.Function):
     """Copy between CPU and GPU; the gradient goes back to the input's device."""
 
+    saves_inputs = False
+
     def forward(self, x, device):
         self.source = device_of(x)
         return to_device(x, device)
@@ -349,7 +401,7 @@ def minimum(a, b):
 def where(condition, input, other):
     """``input`` where ``condition`` is true, else ``other``; the gradient flows to the chosen side."""
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition.array
     if getattr(condition, "dtype", None) != bool_:
         condition = array_module(condition).asarray(condition, dtype=bool)
     if not isinstance(input, Tensor):

@@ -64,7 +64,7 @@ class ReductionMethods:
         (axis,) = self._axes(dim, op) or (None,)
         if axis is None:  # a 0-d tensor
             return ValuesIndices(self, self._wrap(self._xp.zeros((), dtype=np.int64)))
-        index = (self.data.argmax if largest else self.data.argmin)(axis=axis, keepdims=True)
+        index = (self.array.argmax if largest else self.array.argmin)(axis=axis, keepdims=True)
         values = R.TakeAlong.apply(self, index=index, axis=axis, keepdim=keepdim)
         return ValuesIndices(values, self._wrap(index if keepdim else index.squeeze(axis)))
 
@@ -88,9 +88,9 @@ class ReductionMethods:
 
     def _arg(self, dim, keepdim, fn):
         if dim is None:
-            return self._wrap(fn(self.data.reshape(-1)).astype(np.int64))
+            return self._wrap(fn(self.array.reshape(-1)).astype(np.int64))
         (axis,) = self._axes(dim, fn.__name__)
-        return self._wrap(fn(self.data, axis=axis, keepdims=keepdim).astype(np.int64))
+        return self._wrap(fn(self.array, axis=axis, keepdims=keepdim).astype(np.int64))
 
     def logsumexp(self, dim=None, keepdim=False):
         return R.LogSumExp.apply(self._float("logsumexp"), axes=self._axes(dim, "logsumexp"), keepdim=keepdim)
@@ -105,7 +105,7 @@ class ReductionMethods:
         return self.log_softmax(dim).exp()
 
     def all(self):
-        return self._wrap(self._xp.asarray(self.data.all()))
+        return self._wrap(self._xp.asarray(self.array.all()))
 
     def any(self):
-        return self._wrap(self._xp.asarray(self.data.any()))
+        return self._wrap(self._xp.asarray(self.array.any()))

@@ -74,11 +74,12 @@ class ShapeMethods:
         return M.GetItem.apply(self, index=_normalise_index(index, self))
 
     def __setitem__(self, index, value):
-        if self.requires_grad:
-            raise RuntimeError("setitem: a tensor that requires grad can't be changed in place "
-                               "(do it on .data, or inside no_grad on a copy)")
-        self.data[_normalise_index(index, self)] = self._operand(value).data
-
+        """``x[index] = value`` in place (torch's rules: see tensor_inplace.py); in a graph the
+        gradient flows to ``value`` through the written elements and to the old ``x`` elsewhere."""
+        index = _normalise_index(index, self)
+        value = self._operand(value)
+        self._inplace("setitem", lambda s: M.IndexPut.apply(s, value.to(s.dtype, device=s.device), index=index),
+                      value)
 
 def _normalise_index(index, tensor):
     """Check an index and turn tensors and lists in it into arrays; anything else is an error."""
@@ -86,7 +87,7 @@ def _normalise_index(index, tensor):
     out = []
     for p in parts:
         if hasattr(p, "requires_grad"):
-            p = p.data
+            p = p.array
         elif isinstance(p, list):
             p = tensor._xp.asarray(p)
         if hasattr(p, "dtype") and not isinstance(p, np.generic):

@@ -27,7 +27,7 @@ __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "lo
 
 def _tensor(x, op):
     """``x`` as a Tensor. An engine array is wrapped, so torch code such as
-    ``torch.max(outputs.data, 1)`` works although ``.data`` here is the raw NumPy/CuPy array."""
+    ``torch.max(outputs.array, 1)`` works although ``.array`` here is the raw NumPy/CuPy array."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray) or backend.array_module(x) is not np:
@@ -97,7 +97,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort ``input`` along ``dim`` (no gradient: indices are integers)."""
     x = _tensor(input, "argsort")
     (axis,) = x._axes(dim, "argsort")
-    data = -x.data if descending else x.data
+    data = -x.array if descending else x.array
     return Tensor._wrap(x._xp.argsort(data, axis=axis, kind="stable").astype(np.int64))
 
 
@@ -200,7 +200,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values (sorted), optionally with the inverse indices and the counts; no gradient."""
     x = _tensor(input, "unique")
     xp = x._xp
-    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True, axis=dim)
+    values, inverse, counts = xp.unique(x.array, return_inverse=True, return_counts=True, axis=dim)
     out = [Tensor._wrap(values)]
     if return_inverse:
         out.append(Tensor._wrap(inverse.reshape(x.shape if dim is None else -1).astype(np.int64)))
@@ -211,7 +211,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def _arrays(a, b):
     a, b = _tensor(a, "allclose"), b if isinstance(b, Tensor) else a._operand(b)
-    return backend.to_numpy(a.data), backend.to_numpy(b.data)
+    return backend.to_numpy(a.array), backend.to_numpy(b.array)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -226,17 +226,17 @@ def equal(input, other):
 
 def isnan(input):
     input = _tensor(input, "isnan")
-    return Tensor._wrap(input._xp.isnan(input.data))
+    return Tensor._wrap(input._xp.isnan(input.array))
 
 
 def isinf(input):
     input = _tensor(input, "isinf")
-    return Tensor._wrap(input._xp.isinf(input.data))
+    return Tensor._wrap(input._xp.isinf(input.array))
 
 
 def isfinite(input):
     input = _tensor(input, "isfinite")
-    return Tensor._wrap(input._xp.isfinite(input.data))
+    return Tensor._wrap(input._xp.isfinite(input.array))
 
 
 def numel(input):
@@ -253,7 +253,7 @@ def is_floating_point(input):
 
 def numpy_of(input):
     """The tensor's values as a NumPy array (a copy from the GPU), whatever its graph."""
-    return backend.to_numpy(input.data)
+    return backend.to_numpy(input.array)
 
 
 def get_default_dtype():

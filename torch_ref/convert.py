@@ -21,7 +21,7 @@ def _numpy(value):
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
     if isinstance(value, te.Tensor):
-        return te.backend.to_numpy(value.data)
+        return te.backend.to_numpy(value.array)
     return np.asarray(value)
 
 

@@ -47,9 +47,9 @@ def numerical_jacobians(fn, inputs, eps=1e-6):
     flattened and concatenated)."""
     jacobians = {}  # graph recording stays on: fn may itself call grad (gradgradcheck)
     for i, t in _differentiable(inputs):
-        if not t.data.flags.c_contiguous:
-            t.data = t.data.copy()
-        flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input
+        if not t.array.flags.c_contiguous:
+            t.array = t.array.copy()
+        flat = t.array.reshape(-1)  # a view: perturbing it perturbs the input
         columns = []
         for k in range(flat.size):
             original = flat[k].item()
@@ -66,7 +66,7 @@ def numerical_jacobians(fn, inputs, eps=1e-6):
 
 def _flat_outputs(fn, inputs):
     outs = _outputs(fn, inputs)
-    return np.concatenate([to_numpy(o.data).astype(np.float64).reshape(-1) for o in outs]) if outs else np.zeros(0)
+    return np.concatenate([to_numpy(o.array).astype(np.float64).reshape(-1) for o in outs]) if outs else np.zeros(0)
 
 
 def analytical_jacobians(fn, inputs):
@@ -85,7 +85,7 @@ def analytical_jacobians(fn, inputs):
                                       retain_graph=True, allow_unused=True)
                 for (i, _), g in zip(wanted, grads):
                     if g is not None:
-                        jacobians[i][row] = to_numpy(g.data).reshape(-1)
+                        jacobians[i][row] = to_numpy(g.array).reshape(-1)
             row += 1
     return jacobians
 

@@ -266,7 +266,7 @@ def one_hot(tensor, num_classes=-1):
     """int64 tensor with a trailing axis of length num_classes (max + 1 when -1), like torch."""
     if tensor.dtype.kind not in "iu":
         raise EngineTypeError(f"one_hot: expected an integer (class index) tensor, got {tensor.dtype}")
-    xp, data = tensor._xp, tensor.data
+    xp, data = tensor._xp, tensor.array
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0
     if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):

@@ -1,6 +1,6 @@
 """Weight initialisation, with torch.nn.init's names, arguments and distributions.
 
-Every function fills a tensor IN PLACE (its ``.data``), records no graph and returns the tensor,
+Every function fills a tensor IN PLACE (its ``.array``), records no graph and returns the tensor,
 like torch's. Random numbers come from the engine's seeded generator (``te.manual_seed``), drawn on
 the CPU and moved to the tensor's device, so one seed gives the same weights on every device.
 
@@ -24,7 +24,8 @@ def _generator():
 
 
 def _fill(tensor, array):
-    tensor.data[...] = to_device(np.asarray(array, dtype=tensor.dtype), tensor.device)
+    tensor.array[...] = to_device(np.asarray(array, dtype=tensor.dtype), tensor.device)
+    tensor._changed_in_place()
     return tensor
 
 
@@ -73,7 +74,8 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
+    tensor._changed_in_place()
     return tensor
 
 

@@ -34,7 +34,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
                           f"{tuple(target.shape)}")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    xp, t = input._xp, target.data
+    xp, t = input._xp, target.array
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= classes))
     if bad.any():
@@ -44,7 +44,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     logp = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)  # classes last
     rows, safe = logp.reshape(-1, classes), xp.where(valid, t, 0).reshape(-1)
     picked = rows[xp.arange(safe.shape[0]), safe]  # a gather: never touches -inf logits of other classes
-    w = xp.ones(classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
+    w = xp.ones(classes, dtype=input.dtype) if weight is None else weight.array.astype(input.dtype)
     coef = w[safe] * valid.reshape(-1)  # w[target], and 0 where the target is ignore_index
     loss = -(picked * Tensor._wrap(coef))
     if not valid.all():
@@ -79,12 +79,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     finite loss). Use binary_cross_entropy_with_logits on logits: it is stable without clamping."""
     op = "binary_cross_entropy"
     target = _same_shape(op, input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
+    if ((input.array < 0) | (input.array > 1)).any():
         raise EngineError(f"{op}: all elements of input should be between 0 and 1 (probabilities), got "
-                          f"min {float(input.data.min())}, max {float(input.data.max())}")
+                          f"min {float(input.array.min())}, max {float(input.array.max())}")
 
     def clamped_log(p):  # log(p) floored at -100; the log never sees 0, so no inf * 0 in backward
-        positive = p.data > 0
+        positive = p.array > 0
         return p.where(positive, 1.0).log().where(positive, -100.0).clamp(min=-100.0)
     loss = -(target * clamped_log(input) + (1.0 - target) * clamped_log(1.0 - input))
     return _reduce(loss if weight is None else loss * weight, reduction, op)

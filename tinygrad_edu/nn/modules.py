@@ -25,8 +25,9 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        self.data = data.data if isinstance(data, Tensor) else as_array(data, copy=False)
+        self.array = data.array if isinstance(data, Tensor) else as_array(data, copy=False)
         self.grad, self._ctx, self._retains_grad, self.name = None, None, False, None
+        self._vbox = self._base = None
         self.requires_grad = False
         self.requires_grad_(requires_grad)
 
@@ -38,10 +39,10 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):  # copy.deepcopy / pickle
-        return (Parameter, (Tensor._wrap(self.data.copy()), self.requires_grad))
+        return (Parameter, (Tensor._wrap(self.array.copy()), self.requires_grad))
 
     def __deepcopy__(self, memo):
-        p = Parameter(self.data.copy(), self.requires_grad)
+        p = Parameter(self.array.copy(), self.requires_grad)
         memo[id(self)] = p
         return p
 
@@ -210,7 +211,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._wrap(p._xp.zeros_like(p.data))
+                    p.grad = Tensor._wrap(p._xp.zeros_like(p.array))
 
     # ----- dtype and device --------------------------------------------------------------------
     def _convert(self, fn):
@@ -219,12 +220,12 @@ class Module:
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None:
-                    p.data = fn(p.data)
+                    p.array = fn(p.array)
                     if p.grad is not None:
-                        p.grad = Tensor._wrap(fn(p.grad.data))
+                        p.grad = Tensor._wrap(fn(p.grad.array))
             for name, b in m._buffers.items():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b.array = fn(b.array)
         return self
 
     def to(self, *args, dtype=None, device=None, non_blocking=False):
@@ -264,10 +265,10 @@ class Module:
             dot = module_prefix + ("." if module_prefix else "")
             for name, p in m._parameters.items():
                 if p is not None:
-                    out[dot + name] = p if keep_vars else Tensor._wrap(p.data)
+                    out[dot + name] = p if keep_vars else Tensor._wrap(p.array)
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
-                    out[dot + name] = b if keep_vars else Tensor._wrap(b.data)
+                    out[dot + name] = b if keep_vars else Tensor._wrap(b.array)
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
@@ -297,9 +298,9 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:
                     value = _array_of(state_dict[key])
-                    if device_of(target.data) != "cpu" or device_of(value) != "cpu":
-                        value = to_device(value, device_of(target.data))
-                    target.data[...] = value
+                    if device_of(target.array) != "cpu" or device_of(value) != "cpu":
+                        value = to_device(value, device_of(target.array))
+                    target.array[...] = value
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- calling and printing -------------------------------------------------------------------
@@ -361,7 +362,7 @@ def _short_repr(module):
 
 def _array_of(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)

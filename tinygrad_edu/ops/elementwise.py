@@ -8,6 +8,8 @@ from ..backend import array_module
 class Add(Function):
     r"""$z = a + b$; $\partial z/\partial a = \partial z/\partial b = 1$."""
 
+    saves_inputs = False  # backward needs no input values
+
     def forward(self, a, b):
         return a + b
 
@@ -17,6 +19,8 @@ class Add(Function):
 
 class Sub(Function):
     r"""$z = a - b$."""
+
+    saves_inputs = False  # backward needs no input values
 
     def forward(self, a, b):
         return a - b
@@ -38,6 +42,7 @@ class Mul(Function):
 
 class Div(Function):
     r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, z / b$."""
+    saves_output = True
 
     def forward(self, a, b):
         return a / b
@@ -48,6 +53,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    saves_inputs = False  # backward needs no input values
+
     def forward(self, a):
         return -a
 
@@ -73,19 +80,22 @@ class PowScalar(Function):
 class Pow(Function):
     r"""$z = a^b$ for tensors; $\bar a = \bar z\, b\, a^{b-1}$ (0 where $b = 0$),
     $\bar b = \bar z\, z \log a$ (0 where $a = 0 \le b$): torch's conventions at those points."""
+    saves_output = True
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, g):
         a, b = self.inputs
-        zero_base = (a.data == 0) & (b.data >= 0)
+        zero_base = (a.array == 0) & (b.array >= 0)
         log_a = a.where(~zero_base, 1.0).log().where(~zero_base, 0.0)
-        return (g * b * a ** (b - 1)).where(b.data != 0, 0.0), g * self.output() * log_a
+        return (g * b * a ** (b - 1)).where(b.array != 0, 0.0), g * self.output() * log_a
 
 
 class Exp(Function):
     r"""$z = e^x$; $\bar x = \bar z\, z$."""
+
+    saves_inputs, saves_output = False, True  # backward reads only the output
 
     def forward(self, x):
         return array_module(x).exp(x)
@@ -107,6 +117,8 @@ class Log(Function):
 class Sqrt(Function):
     r"""$z = \sqrt x$; $\bar x = \bar z / (2 z)$."""
 
+    saves_inputs, saves_output = False, True  # backward reads only the output
+
     def forward(self, x):
         return array_module(x).sqrt(x)
 
@@ -121,12 +133,14 @@ class Abs(Function):
         return abs(x)
 
     def backward(self, g):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         return (g * array_module(x).sign(x),)
 
 
 class Sigmoid(Function):
     r"""$\sigma(x) = 1/(1+e^{-x})$, computed without overflow; $\bar x = \bar z\,\sigma(1-\sigma)$."""
+
+    saves_inputs, saves_output = False, True  # backward reads only the output
 
     def forward(self, x):
         xp = array_module(x)
@@ -141,6 +155,8 @@ class Sigmoid(Function):
 class Tanh(Function):
     r"""$z = \tanh x$; $\bar x = \bar z (1 - z^2)$."""
 
+    saves_inputs, saves_output = False, True  # backward reads only the output
+
     def forward(self, x):
         return array_module(x).tanh(x)
 
@@ -152,15 +168,19 @@ class Tanh(Function):
 class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = \bar z\,[x > 0]$ (0 at $x = 0$, like torch)."""
 
+    saves_inputs, saves_output = False, True  # backward reads only the output
+
     def forward(self, x):
         return array_module(x).maximum(x, 0)
 
     def backward(self, g):
-        return (g * (self.output().data > 0),)  # from the output: no mask kept between the passes
+        return (g * (self.output().array > 0),)  # from the output: no mask kept between the passes
 
 
 class Clamp(Function):
     r"""$z = \min(\max(x, lo), hi)$; the gradient passes where $lo \le x \le hi$ (torch's rule)."""
+
+    saves_inputs = False  # backward needs no input values
 
     def forward(self, x, lo=None, hi=None):
         xp = array_module(x)
@@ -179,6 +199,8 @@ class Clamp(Function):
 class Maximum(Function):
     r"""$z = \max(a, b)$; the gradient goes to the larger input, split in half on ties (torch's rule)."""
 
+    saves_inputs = False  # backward needs no input values
+
     def forward(self, a, b):
         half = (a == b).astype(a.dtype) * 0.5
         self.to_a, self.to_b = (a > b) + half, (a < b) + half
@@ -191,6 +213,8 @@ class Maximum(Function):
 class Minimum(Function):
     r"""$z = \min(a, b)$; the gradient goes to the smaller input, split in half on ties."""
 
+    saves_inputs = False  # backward needs no input values
+
     def forward(self, a, b):
         half = (a == b).astype(a.dtype) * 0.5
         self.to_a, self.to_b = (a < b) + half, (a > b) + half
@@ -202,6 +226,8 @@ class Minimum(Function):
 class Where(Function):
     r"""$z = c ? a : b$ for a boolean array $c$; $\bar a = c ? \bar z : 0$, $\bar b = c ? 0 : \bar z$."""
 
+    saves_inputs = False  # backward needs no input values
+
     def forward(self, a, b, condition):
         self.condition = condition
         return array_module(a).where(condition, a, b)
@@ -212,6 +238,8 @@ class Where(Function):
 
 class Cast(Function):
     """Change the dtype; the gradient is cast back to the input's dtype."""
+
+    saves_inputs = False  # backward needs no input values
 
     def forward(self, x, dtype):
         return x.astype(dtype)

@@ -1,10 +1,12 @@
 """Ops that move, select or combine elements without arithmetic. Each backward puts the gradient
 back where the element came from. Formulas: derivations/engine_ops.tex."""
-from ..autograd import Function
+from ..autograd import EngineError, Function
 from ..backend import array_module, scatter_add
 
 
 class Reshape(Function):
+    saves_inputs, is_view = False, True
+
     def forward(self, x, shape):
         return x.reshape(shape)
 
@@ -14,6 +16,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """Reorder axes; the gradient is permuted back by the inverse permutation."""
+
+    saves_inputs, is_view = False, True
 
     def forward(self, x, axes):
         self.axes = axes
@@ -29,6 +33,8 @@ class Permute(Function):
 class Expand(Function):
     """Broadcast to a larger shape (a view); the engine sums the gradient back (sum_to_shape)."""
 
+    saves_inputs, is_view = False, True
+
     def forward(self, x, shape):
         return array_module(x).broadcast_to(x, shape)
 
@@ -39,6 +45,8 @@ class Expand(Function):
 class GetItem(Function):
     """``x[index]``: the gradient is scattered back into a zero tensor of x's shape."""
 
+    saves_inputs, is_view = False, True
+
     def forward(self, x, index):
         self.index = index
         return x[index]
@@ -47,8 +55,32 @@ class GetItem(Function):
         return (IndexBackward.apply(g, index=self.index, shape=self.inputs[0].shape),)
 
 
+class IndexPut(Function):
+    r"""$z = x$ with $z[\text{index}] = v$ (``x[index] = v`` out of place); $\bar x = \bar z$ with
+    zeros at index, $\bar v = \bar z[\text{index}]$ (summed back to v's shape by the engine)."""
+
+    saves_inputs = False
+
+    def forward(self, x, v, index):
+        self.index = index
+        out = x.copy()
+        try:
+            out[index] = v
+        except ValueError as error:
+            raise EngineError(f"setitem: shape mismatch: a value of shape {tuple(v.shape)} can't be broadcast "
+                              f"to the indexing result of shape {tuple(out[index].shape)}") from error
+        return out
+
+    def backward(self, g):
+        written = array_module(g.array).zeros(g.shape, dtype=bool)
+        written[self.index] = True
+        return g.where(~written, 0.0), g[self.index]
+
+
 class IndexBackward(Function):
     """Adds ``g`` into zeros at ``index`` (repeated indices add up); its own backward is ``g[index]``."""
+
+    saves_inputs = False
 
     def forward(self, g, index, shape):
         self.index = index
@@ -72,6 +104,8 @@ def _is_basic(index):
 class Cat(Function):
     """Concatenate along an axis; each input gets back its slice of the gradient."""
 
+    saves_inputs = False
+
     def forward(self, *arrays, axis):
         self.axis = axis
         return array_module(arrays[0]).concatenate(arrays, axis=axis)
@@ -89,6 +123,8 @@ class Cat(Function):
 class Pad(Function):
     """Constant padding; ``widths`` is one (before, after) pair per axis. The gradient is the
     un-padded middle of the upstream gradient."""
+
+    saves_inputs = False
 
     def forward(self, x, widths, value):
         self.middle = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))

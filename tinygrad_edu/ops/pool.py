@@ -90,6 +90,7 @@ def _first_max_masks(xpad, out, windows):
 class MaxPool2d(Function):
     r"""$y = \max_{ij} S_{ij}(\tilde x)$, $\tilde x$ padded with $-\infty$; the gradient goes to
     the first maximum of each window (row-major), like torch."""
+    saves_output = True
 
     def forward(self, x, windows):
         self.windows = windows
@@ -102,13 +103,15 @@ class MaxPool2d(Function):
         return out
 
     def backward(self, g):
-        masks = _first_max_masks(self.xpad, self.output().data, self.windows)
+        masks = _first_max_masks(self.xpad, self.output().array, self.windows)
         return (WindowScatter.apply(g, windows=self.windows, masks=masks, scale=1.0),)
 
 
 class WindowGather(Function):
     r"""$y = \mathrm{scale}\sum_{ij} m_{ij} S_{ij}(\tilde x)$ with zero padding ($m_{ij} = 1$ when
     ``masks`` is None): average pooling, and the backward of :class:`WindowScatter`."""
+
+    saves_inputs = False
 
     def forward(self, x, windows, masks, scale):
         self.windows, self.masks, self.scale = windows, masks, scale
@@ -128,6 +131,8 @@ class WindowGather(Function):
 class WindowScatter(Function):
     r"""$\bar x[S_{ij}] \mathrel{+}= \mathrm{scale}\; m_{ij}\, g$ over all kernel positions, cropped
     to the unpadded input: the adjoint of :class:`WindowGather` (and its backward)."""
+
+    saves_inputs = False
 
     def forward(self, g, windows, masks, scale):
         self.windows, self.masks, self.scale = windows, masks, scale

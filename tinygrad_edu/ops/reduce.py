@@ -14,6 +14,8 @@ def _drop_axes(shape, axes):
 class Sum(Function):
     r"""$z = \sum_{i \in \text{axes}} x_i$; every summed element gets the upstream gradient."""
 
+    saves_inputs = False
+
     def forward(self, x, axes, keepdim):
         self.axes = axes
         return x.sum(axis=axes, keepdims=keepdim)
@@ -26,6 +28,8 @@ class Sum(Function):
 class Extremum(Function):
     """max or min over axes (``x.max()``, ``amax``): tied elements share the gradient evenly,
     torch's rule for these."""
+
+    saves_inputs = False
 
     def forward(self, x, axes, keepdim, largest):
         self.axes = axes
@@ -43,6 +47,8 @@ class TakeAlong(Function):
     """The elements at ``index`` along one axis (``x.max(dim)`` picks them with argmax, so the
     gradient goes to the first of tied elements, torch's rule for ``max(dim)``)."""
 
+    saves_inputs = False
+
     def forward(self, x, index, axis, keepdim):
         xp = array_module(x)
         self.axis = axis
@@ -59,6 +65,7 @@ class TakeAlong(Function):
 class LogSumExp(Function):
     r"""$z = \log\sum_i e^{x_i} = m + \log\sum_i e^{x_i - m}$ with $m = \max_i x_i$, so nothing
     overflows; $\bar x_i = \bar z\, e^{x_i - z}$ (the softmax)."""
+    saves_output = True
 
     def forward(self, x, axes, keepdim):
         xp = array_module(x)

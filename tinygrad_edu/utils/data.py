@@ -1,7 +1,7 @@
 """``Dataset``, ``TensorDataset``, ``DataLoader``, ``random_split``: torch.utils.data's names and behaviour.
 
 ``DataLoader`` over a ``TensorDataset`` (or a ``Subset`` of one) takes each batch with ONE fancy-indexing operation per tensor
-(``x.data[indices]``), never a Python loop over samples; any other dataset is indexed sample by
+(``x.array[indices]``), never a Python loop over samples; any other dataset is indexed sample by
 sample and collated like torch's ``default_collate`` (tensors stacked, numbers made a tensor, tuples
 and dicts collated field by field). Shuffling draws a fresh permutation every epoch from the given
 generator, or from the engine's seeded generator (``te.manual_seed``).
@@ -51,8 +51,8 @@ class TensorDataset(Dataset):
         out = []
         for t in self.tensors:
             if isinstance(t, Tensor) and not t.requires_grad:
-                xp = array_module(t.data)
-                out.append(Tensor._wrap(t.data[indices if xp is np else xp.asarray(indices)]))
+                xp = array_module(t.array)
+                out.append(Tensor._wrap(t.array[indices if xp is np else xp.asarray(indices)]))
             else:
                 out.append(t[indices])
         return tuple(out)
@@ -107,7 +107,7 @@ def default_collate(samples):
     first = samples[0]
     if isinstance(first, Tensor):
         return creation.stack(samples) if any(s.requires_grad for s in samples) else \
-            Tensor._wrap(array_module(first.data).stack([s.data for s in samples]))
+            Tensor._wrap(array_module(first.array).stack([s.array for s in samples]))
     if isinstance(first, np.ndarray):
         return Tensor._wrap(np.stack(samples))
     if isinstance(first, (bool, int, float, np.generic)):
