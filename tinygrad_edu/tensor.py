@@ -132,6 +132,13 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
             raise EngineError(f"mT: needs at least 2 dims, the tensor has shape {tuple(self.shape)}")
         return M.Permute.apply(self, axes=(*range(self.ndim - 2), self.ndim - 1, self.ndim - 2))
 
+    def t(self):
+        """The transpose of a tensor of at most 2 dims (torch's ``t``)."""
+        if self.ndim > 2:
+            raise EngineError(f"t: expects a tensor with <= 2 dimensions, but the tensor has shape {tuple(self.shape)}; "
+                              "use transpose(dim0, dim1) or mT")
+        return self.T
+
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
@@ -325,7 +332,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         if getattr(mask, "dtype", None) != bool_:
             raise EngineTypeError(f"masked_fill: expected a boolean mask, got {getattr(mask, 'dtype', type(mask))}")
         value = value if isinstance(value, Tensor) else self._operand(value).to(self.dtype)
-        return where(mask, self, value.to(self.dtype))
+        return where(mask, value.to(self.dtype), self)
 
     # comparisons build boolean tensors and record no graph
     def _compare(self, other, op):

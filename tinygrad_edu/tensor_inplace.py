@@ -66,7 +66,7 @@ class InplaceMethods:
     def _write(self, new, op):
         """Copy ``new`` into self's storage (no broadcasting of self, no unsafe cast, like torch)."""
         if new.shape != self.shape:
-            raise EngineError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast "
+            raise RuntimeError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast "
                               f"shape {tuple(new.shape)}")
         if not _can_cast(new.dtype, self.dtype):
             raise RuntimeError(f"{op}: result type {new.dtype} can't be cast to the desired output type "
@@ -153,7 +153,7 @@ class InplaceMethods:
         """self's values from ``src`` (broadcast to self's shape, any dtype: copy_ casts)."""
         src = self._operand(src)
         if src.ndim > self.ndim or any(n not in (1, m) for n, m in zip(src.shape[::-1], self.shape[::-1])):
-            raise EngineError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to the "
+            raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to the "
                               f"destination's shape {tuple(self.shape)}")
         return self._inplace("copy_", lambda s: src.to(s.dtype, device=s.device).expand(s.shape).clone(), src)
 

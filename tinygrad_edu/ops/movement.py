@@ -49,7 +49,10 @@ class GetItem(Function):
 
     def forward(self, x, index):
         self.index = index
-        return x[index]
+        out = x[index]
+        if type(out) is not type(x):  # NumPy gives a scalar copy for x[i] of 1-D x; x[i, ...] is a view
+            out = x[(*index, ...) if isinstance(index, tuple) else (index, ...)]
+        return out
 
     def backward(self, g):
         return (IndexBackward.apply(g, index=self.index, shape=self.inputs[0].shape),)
