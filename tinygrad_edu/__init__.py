@@ -15,6 +15,9 @@ from .tensor import (Tensor, bool_, float16, float32, float64, int8, int16, int3
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_compat import *  # noqa: F401,F403  (torch's top-level functions: max, mean, unique, ...)
 from . import nn, optim, utils, viz  # noqa: E402
+from . import autograd, autograd_functional  # noqa: E402
+
+autograd.functional = autograd_functional  # torch.autograd.functional.jacobian / hessian
 
 bool = bool_  # noqa: A001  (torch.bool)
 double, float, long = float64, float32, int64  # noqa: A001  (torch.double, torch.float, torch.long)

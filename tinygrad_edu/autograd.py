@@ -11,8 +11,11 @@ This module never imports ``Tensor``: the output of an op has the type of its fi
 two modules need no circular import.
 """
 import contextlib
+import inspect
 import threading
 import weakref
+
+from .grad_fn import AccumulateGrad, torch_name
 
 _state = threading.local()
 
@@ -73,9 +76,17 @@ class Function:
     saves_inputs = True
     saves_output = False
     is_view = False
+    _ctx_style = False  # True for torch-style subclasses (static forward(ctx, ...)): custom_function.py
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._ctx_style = isinstance(inspect.getattr_static(cls, "forward"), staticmethod)
 
     @classmethod
     def apply(cls, *inputs, **params):
+        if cls._ctx_style:
+            from .custom_function import apply_custom
+            return apply_custom(cls, inputs, params)
         first = inputs[0]
         for t in inputs[1:]:
             if type(t.array) is not type(first.array):
@@ -139,8 +150,18 @@ class Function:
         self.__dict__.clear()
         self.released = True
 
+    def name(self):
+        """torch's name for this node (``MulBackward0``), as ``grad_fn.name()`` gives it."""
+        return torch_name(type(self).__name__)
+
+    @property
+    def next_functions(self):
+        """torch's view of the edges: ``(node, 0)`` per input; a leaf appears as its AccumulateGrad."""
+        return tuple((None if n is None else n if isinstance(n, Function) else AccumulateGrad(n), 0)
+                     for n in self.next)
+
     def __repr__(self):
-        return f"<{type(self).__name__}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 def _rebuilt_output(ctx):
@@ -242,7 +263,7 @@ def _graph_order(roots):
     return order
 
 
-def backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
+def run_backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
     """The chain rule, node by node: pop a node, hand its gradient to ``visit(node, g)``, and pass
     ``node.backward(g)`` on to the nodes that fed it (brought to each input's shape and dtype).
 
@@ -261,6 +282,8 @@ def backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
+            if _hooks_registered[0]:
+                g = _run_hooks(node, g)
             visit(node, g)
             if not isinstance(node, Function):
                 continue
@@ -271,6 +294,18 @@ def backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
             if not retain_graph:
                 node.release()
             del node, g  # nothing here may keep the processed graph alive
+
+
+_hooks_registered = [0]  # how many tensor hooks exist: none, and the walk skips looking for them
+
+
+def _run_hooks(node, g):
+    """``Tensor.register_hook``: each hook of the tensor whose gradient this is may replace it."""
+    tensor = node if not isinstance(node, Function) else node._output()
+    for hook in getattr(tensor, "_hooks", None) or ():
+        result = hook(g)
+        g = g if result is None else result
+    return g
 
 
 def _add(grads, node, g):
@@ -320,7 +355,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
             wanted[id(node)] = g
 
     seeds = [_seed_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
-    backward(outputs, seeds, collect, create_graph, retain_graph)
+    run_backward(outputs, seeds, collect, create_graph, retain_graph)
     result = []
     for i, t in enumerate(inputs):
         g = wanted[id(_node(t))]
@@ -329,6 +364,23 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
                                "outputs; pass allow_unused=True to get None for it")
         result.append(g if g is None else _like(g, t))
     return tuple(result)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward``: accumulate into the leaves' ``.grad`` (of ``inputs`` only, if given)."""
+    tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    if grad_tensors is None or not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    seeds = [_seed_gradient(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
+    visit = accumulate_into_leaves
+    if inputs is not None:
+        chosen = {id(_node(t)): t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])}
+
+        def visit(node, g):
+            t = chosen.get(id(node))
+            if t is not None:
+                t.grad = _like(g, t) if t.grad is None else t.grad + _like(g, t)
+    run_backward(tensors, seeds, visit, create_graph, retain_graph)
 
 
 def _seed_gradient(output, gradient, caller):

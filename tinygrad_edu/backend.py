@@ -23,10 +23,23 @@ def cuda_available():
     return _cupy is not None
 
 
+_default_device = ["cpu"]  # torch.set_default_device changes it
+
+
+def set_default_device(device):
+    """Where constructors (``zeros``, ``randn``, ...) put tensors when no device is given."""
+    _default_device[0] = parse_device("cpu" if device is None else device)
+
+
+def get_default_device():
+    return _default_device[0]
+
+
 def parse_device(device):
-    """Normalise ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style device object)."""
+    """Normalise ``None`` (the default device), ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style
+    device object)."""
     if device is None:
-        return "cpu"
+        return _default_device[0]
     name = str(getattr(device, "type", device)).split(":")[0]
     if name not in DEVICES:
         raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")

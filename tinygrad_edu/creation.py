@@ -3,7 +3,7 @@ that combine tensors (``cat``, ``stack``, ``pad``), with torch's names and argum
 import numpy as np
 
 from .autograd import EngineError
-from .backend import cuda_available, xp_for
+from .backend import cuda_available, parse_device, xp_for
 from .ops import movement as M
 from .tensor import Tensor, as_array, float32, int64
 
@@ -29,13 +29,14 @@ def _shape(size):
 
 
 def _make(array, device, requires_grad):
-    t = Tensor._wrap(xp_for(device).asarray(array) if device not in (None, "cpu") else array)
+    device = parse_device(device)  # None: the default device (torch.set_default_device)
+    t = Tensor._wrap(xp_for(device).asarray(array) if device != "cpu" else array)
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (Python floats become float32; NumPy dtypes are kept)."""
-    return Tensor._wrap(as_array(data, dtype, device)).requires_grad_(requires_grad)
+    return Tensor._wrap(as_array(data, dtype, parse_device(device))).requires_grad_(requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):

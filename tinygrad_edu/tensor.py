@@ -12,8 +12,10 @@ from .backend import array_module, device_of, to_device, to_numpy, xp_for
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
+from .ops.device import ToDevice
 from .tensor_reductions import ReductionMethods
 from .tensor_inplace import InplaceMethods
+from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
 from .tensor_shapes import ShapeMethods
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -63,7 +65,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "_vbox", "_base",
-                 "__weakref__")
+                 "_hooks", "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `array * tensor` to Tensor.__rmul__
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity, like torch
 
@@ -83,40 +85,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         t.requires_grad = t._retains_grad = False
         return t
 
-    # ----- storage: .data, views and the version counter -------------------------------------
-    # ``array`` is the raw NumPy (or CuPy) array: the engine's own code reads and writes it.
-    # ``data`` is torch's: a tensor on the same storage with no graph.
-
-    @property
-    def data(self):
-        """The same storage as a tensor with no graph and ``requires_grad=False`` (torch's
-        ``.data``: changes through it are not tracked by autograd)."""
-        return Tensor._wrap(self.array)
-
-    @data.setter
-    def data(self, value):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
-        self.array = value.array
-
-    @property
-    def _version(self):
-        """How many times the storage was changed in place (torch's ``_version``)."""
-        return self._vbox[0] if self._vbox is not None else 0
-
-    def _version_box(self):
-        if self._vbox is None:
-            self._vbox = [0]
-        return self._vbox
-
-    def _share_storage(self, view):
-        """``view`` was made from self's memory (a reshape, a slice, ...): one version counter."""
-        if getattr(view.array, "base", None) is not None:
-            view._vbox = self._version_box()
-            view._base = self if self._base is None else self._base
-
     # ----- what a tensor is ---------------------------------------------------------------
-    shape = property(lambda self: self.array.shape)
+    shape = property(lambda self: Size(self.array.shape))
     dtype = property(lambda self: self.array.dtype)
     ndim = property(lambda self: self.array.ndim)
     device = property(lambda self: device_of(self.array))
@@ -140,7 +110,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return self.T
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.array.shape[dim]
 
     def dim(self):
         return self.ndim
@@ -157,15 +127,26 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
-        body = np.array2string(to_numpy(self.array), separator=", ", prefix="tensor(", precision=4)
-        extras = [] if self.dtype in (float32, int64, bool_) else [f"dtype={self.dtype}"]
-        if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self._ctx is not None:
-            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return format_tensor(self, None if self._ctx is None else self._ctx.name())
+
+    def __format__(self, spec):
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), like torch; others as repr."""
+        if self.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self.numel() != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index; this "
+                            f"one is {self.dtype} with shape {tuple(self.shape)}")
+        return int(self.item())
+
+    def nelement(self):
+        return self.numel()
+
+    def type(self, dtype=None):
+        """``type()``: torch's type name ('torch.FloatTensor'); ``type(dtype)``: a cast."""
+        return type_name(self.dtype) if dtype is None else self.to(dtype_of_type_name(dtype))
 
     def item(self):
         if self.array.size != 1:
@@ -202,6 +183,17 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(hook)
+        autograd._hooks_registered[0] += 1
+        return _HookHandle(hooks, hook)
+
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
@@ -218,7 +210,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient``: the upstream
         gradient, needed unless self has one element)."""
         seed = autograd._seed_gradient(self, gradient, "backward")
-        autograd.backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
+        autograd.run_backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
 
     # ----- dtype and device ----------------------------------------------------------------
     def to(self, *args, dtype=None, device=None):
@@ -226,7 +218,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         dtype, device = to_arguments(args, dtype, device)
         out = self
         if device is not None and device_of(self.array) != str(getattr(device, "type", device)).split(":")[0]:
-            out = _ToDevice.apply(out, device=device)
+            out = ToDevice.apply(out, device=device)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = E.Cast.apply(out, dtype=np.dtype(dtype))
         return out
@@ -382,17 +374,16 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return where(condition, self, other)
 
 
-class _ToDevice(autograd.Function):
-    """Copy between CPU and GPU; the gradient goes back to the input's device."""
+class _HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
 
-    saves_inputs = False
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
 
-    def forward(self, x, device):
-        self.source = device_of(x)
-        return to_device(x, device)
-
-    def backward(self, g):
-        return (g.to(self.source),)
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+            autograd._hooks_registered[0] -= 1
 
 
 def maximum(a, b):

@@ -28,6 +28,38 @@ def _can_cast(source, target):
 class InplaceMethods:
     __slots__ = ()
 
+    # ----- storage: .data, views and the version counter -------------------------------------
+    # ``array`` is the raw NumPy (or CuPy) array: the engine's own code reads and writes it.
+    # ``data`` is torch's: a tensor on the same storage with no graph.
+
+    @property
+    def data(self):
+        """The same storage as a tensor with no graph and ``requires_grad=False`` (torch's
+        ``.data``: changes through it are not tracked by autograd)."""
+        return self._wrap(self.array)  # a Parameter's _wrap gives a plain Tensor, as torch's .data
+
+    @data.setter
+    def data(self, value):
+        if not hasattr(value, "requires_grad"):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
+        self.array = value.array
+
+    @property
+    def _version(self):
+        """How many times the storage was changed in place (torch's ``_version``)."""
+        return self._vbox[0] if self._vbox is not None else 0
+
+    def _version_box(self):
+        if self._vbox is None:
+            self._vbox = [0]
+        return self._vbox
+
+    def _share_storage(self, view):
+        """``view`` was made from self's memory (a reshape, a slice, ...): one version counter."""
+        if getattr(view.array, "base", None) is not None:
+            view._vbox = self._version_box()
+            view._base = self if self._base is None else self._base
+
     def _inplace(self, op, compute, *others):
         """Replace self's values by ``compute(self)`` (an out-of-place Tensor result)."""
         recording = autograd.is_grad_enabled()

@@ -22,7 +22,7 @@ __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "lo
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
-           "argsort", "detach", "clone", "numpy_of"]
+           "argsort", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator"]
 
 
 def _tensor(x, op):
@@ -261,7 +261,7 @@ def get_default_dtype():
 
 
 inference_mode = no_grad
-Size = tuple  # x.shape is a tuple; torch.Size([2, 3]) == (2, 3)
+from .tensor_print import Size  # noqa: E402  (x.shape is a Size, a tuple: torch.Size([2, 3]) == (2, 3))
 
 
 class Generator:
@@ -316,6 +316,23 @@ def _synchronize(device=None):
     if backend.cuda_available():
         backend.xp_for("cuda").cuda.Device().synchronize()
 
+
+def set_default_device(device_):
+    """``torch.set_default_device``: the device of new tensors made without ``device=``."""
+    backend.set_default_device(device_)
+
+
+def get_default_device():
+    return device(backend.get_default_device())
+
+
+def _current_accelerator():
+    return device("cuda") if backend.cuda_available() else None
+
+
+# torch.accelerator: the engine's one accelerator is CUDA through CuPy
+accelerator = types.SimpleNamespace(is_available=backend.cuda_available, current_accelerator=_current_accelerator,
+                                    device_count=lambda: _device_count())
 
 cuda = types.SimpleNamespace(is_available=backend.cuda_available, manual_seed=_cuda_manual_seed,
                              manual_seed_all=_cuda_manual_seed, device_count=_device_count,
