@@ -177,15 +177,12 @@ def _flatten(obj, prefix=""):
 
 def compare(id, out):
     """Write OUT/ID/compare.md: every scalar metric of the edu and torch runs, with the difference."""
-    import json
-    from pathlib import Path
     runs = {}
     for backend in ("edu", "torch"):
         path = Path(out) / id / backend / "metrics.json"
         if not path.is_file():
-            print(f"error: {path} is missing: run `python -m experiments run {id} --backend {backend} "
-                  f"--out {out}` first", file=sys.stderr)
-            return 2
+            raise UsageError(f"{path} is missing: run `python -m experiments run {id} --backend {backend} "
+                             f"--out {out}` first")
         runs[backend] = _flatten({k: v for k, v in json.loads(path.read_text()).items() if k != "seconds"})
     keys = [k for k in runs["edu"] if k in runs["torch"]]
     lines = [f"# {id}: edu vs torch", "", "| metric | edu | torch | abs. difference |", "| --- | --- | --- | --- |"]

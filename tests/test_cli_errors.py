@@ -146,3 +146,8 @@ def test_reproduce_estimates_first_and_names_each_run(capsys, tmp_path):
     assert "2 runs" in first and "estimated time" in first and "rough estimate" in first
     assert all(f"{i} (edu)" in captured.err for i in ids)
     assert main(["reproduce", "--reuse", "--backend", "edu", "--ids", *ids, "--out", str(tmp_path)]) == 0
+
+
+def test_compare_before_both_runs(capsys, tmp_path):
+    line = _one_error(capsys, "compare", "ee411.1.3", "--out", tmp_path)
+    assert "metrics.json is missing" in line and "experiments run ee411.1.3" in line
