@@ -5,13 +5,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup report gradcheck test test-all bench pdf clean
+.PHONY: setup check-setup report gradcheck test test-all bench pdf clean
 
 $(STAMP): setup.cfg pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+## Every file the PDF build, the browser and the graph tests use comes from setup.sh's packages or their Depends.
+check-setup: $(STAMP)
+	$(PY) scripts/check_setup.py
 
 ## The main job: every sheet task on both backends (quick sizes, offline data) -> one HTML page.
 report: $(STAMP)

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Backend", "get_backend", "BACKENDS"]
+__all__ = ["Backend", "get_backend", "BACKENDS", "DeviceUnavailable"]
 
 BACKENDS = ("edu", "torch")
+
+
+class DeviceUnavailable(RuntimeError):
+    """``device="cuda"`` was asked for where the backend has no GPU; the message says what to do."""
 
 
 class Backend:
@@ -83,7 +87,8 @@ def _edu(device):
     import tinygrad_edu.optim as optim
     from tinygrad_edu.serialization import load, save
     if device == "cuda" and not te.cuda_available():
-        raise RuntimeError("--device cuda: tinygrad_edu found no CuPy/CUDA device")
+        raise DeviceUnavailable("--device cuda: tinygrad_edu found no CuPy/CUDA device here; install CuPy "
+                                "(pip install -e .[gpu]) on a machine with an NVIDIA GPU, or use --device cpu")
     return Backend("edu", te, nn, F, optim, save, load, te.float32, te.int64, te.Tensor, device)
 
 
@@ -93,7 +98,9 @@ def _torch(device):
     except ImportError as exc:  # pragma: no cover - torch is a test dependency here
         raise ImportError("--backend torch needs PyTorch: pip install torch") from exc
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda: torch.cuda.is_available() is False")
+        raise DeviceUnavailable(f"--device cuda: torch {torch.__version__} sees no CUDA device "
+                                "(torch.cuda.is_available() is False); use --device cpu, or a CUDA build of "
+                                "torch on a machine with an NVIDIA GPU")
 
     def save(obj, path):
         torch.save(obj, path)

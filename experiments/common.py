@@ -42,6 +42,8 @@ class Context:
 
     def __init__(self, task, backend, out="runs", epochs=None, quick=False, synthetic=False, seed=0, data=None,
                  resume=False):
+        if epochs is not None and epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {epochs}")
         self.task, self.B = task, backend
         self.resume = resume
         self.quick, self.synthetic, self.seed, self.data_path = quick, synthetic, seed, data

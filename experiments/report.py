@@ -30,12 +30,38 @@ SHEETS = {"mlph08": "Machine learning for physicists, sheet 8 (Galaxy10 CNN, Inf
           "cpsc663": "CPSC 663 exercise II (backprop, CNN filters, autoencoders)"}
 
 
+# Rough seconds per run where no earlier run in --out says better (quick: 2-core CPU, both backends;
+# full: most tasks take seconds, the FashionMNIST CNNs up to 40 minutes, see RESULTS.md).
+SECONDS_PER_RUN = {True: 10.0, False: 300.0}
+
+
+def estimate_seconds(jobs, out, quick):
+    """A rough total: each run's time in an earlier run of the same size in ``out``, else the per-run figure."""
+    total = 0.0
+    for id, backend in jobs:
+        path = Path(out) / id / backend / "metrics.json"
+        try:
+            metrics = json.loads(path.read_text())
+            seconds = float(metrics["seconds"]) if bool(metrics.get("quick")) == bool(quick) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            seconds = None
+        total += SECONDS_PER_RUN[bool(quick)] if seconds is None else seconds
+    return total
+
+
 def run_all(ids, backends, out, quick=True, device="cpu", epochs=None, synthetic_missing=True):
     """Run every id on every backend; returns {id: {backend: result}} where a result holds the
     metrics (or the error), the run directory and the seconds taken."""
     results = {}
     jobs = [(i, b) for i in ids for b in backends]
-    for id, backend in tqdm(jobs, desc="reproduce", unit="run"):
+    minutes = estimate_seconds(jobs, out, quick) / 60
+    print(f"reproduce: {len(jobs)} runs ({len(ids)} tasks x {len(backends)} backends, "
+          f"{'quick' if quick else 'full'} sizes); estimated time about {minutes:.0f} min "
+          f"(a rough estimate from earlier runs or ~{SECONDS_PER_RUN[bool(quick)]:.0f} s a run; "
+          "the machine decides)", flush=True)
+    bar = tqdm(jobs, desc="reproduce", unit="run")
+    for id, backend in bar:
+        bar.set_description(f"reproduce {id} ({backend})")
         start = time.perf_counter()
         entry = {"dir": Path(out) / id / backend}
         try:

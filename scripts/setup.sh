@@ -8,8 +8,14 @@ DEBIAN_PACKAGES=(
   graphviz                     # renders the autograd graph (tinygrad_edu.viz)
   dataset-fashion-mnist        # the real FashionMNIST as IDX files (experiments)
   texlive-latex-base texlive-latex-recommended latexmk   # derivations/ -> PDF
+  lmodern                      # Latin Modern for LaTeX (derivations/edunotes.sty); only a Recommends of texlive
   chromium                     # the browser test of the report page
 )
+# The list is read from here (and only here) by scripts/check_setup.py: `bash scripts/setup.sh --list-packages`.
+if [ "${1:-}" = "--list-packages" ]; then
+  printf '%s\n' "${DEBIAN_PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

