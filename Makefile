@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: setup check-setup report gradcheck test test-all bench pdf clean
+.PHONY: setup check-setup report report-full gradcheck test test-all bench pdf clean
 
 $(STAMP): setup.cfg pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -20,6 +20,11 @@ check-setup: $(STAMP)
 ## The main job: every sheet task on both backends (quick sizes, offline data) -> one HTML page.
 report: $(STAMP)
 	$(PY) -m experiments reproduce --quick --out $(OUT)/reproduce
+
+## Every task at the sheets' sizes on both backends (hours on a CPU) -> the same page. Resumable:
+## a task whose metrics.json (of a full run) is already in the folder is not run again.
+report-full: $(STAMP)
+	$(PY) -m experiments reproduce --out $(OUT)/reproduce-full
 
 ## The gradient-check report of every registered op (finite differences and torch).
 gradcheck: $(STAMP)

@@ -198,23 +198,39 @@ def figure(ncols=1, nrows=1, size=(4.5, 3.2)):
     return fig, axes
 
 
+def epoch_panel(ax, series, title, ylabel, styles=None, colors=None):
+    """Per-epoch curves ``{name: values}``; after a single epoch (a quick run) one bar per curve with
+    its value, instead of lone dots on an empty axis."""
+    names = list(series)
+    colors = colors or [f"C{i}" for i in range(len(names))]
+    if all(len(v) <= 1 for v in series.values()):
+        values = [v[-1] if len(v) else np.nan for v in series.values()]
+        bars = ax.bar(range(len(names)), values, color=colors)
+        ax.bar_label(bars, fmt="%.3g", fontsize=6)
+        ax.set_xticks(range(len(names)), names, rotation=20, ha="right", fontsize=6)
+        ax.set(title=f"{title} after the one epoch", ylabel=ylabel)
+        return
+    for i, name in enumerate(names):
+        v = series[name]
+        ax.plot(range(1, len(v) + 1), v, styles[i] if styles else "o-", color=colors[i], label=name)
+    ax.set(title=f"{title} per epoch", xlabel="epoch", ylabel=ylabel)
+    ax.legend(fontsize=6)
+
+
 def plot_history(ctx, history, name, label="", metric="accuracy"):
     """Per-iteration training loss, per-epoch train/val loss and metric: one PNG with three panels."""
     fig, ax = figure(3)
     ax[0, 0].plot(history["iter_loss"], lw=0.8)
     ax[0, 0].set(title=f"training loss per iteration {label}", xlabel="iteration", ylabel="loss")
-    ep = np.arange(1, len(history["train_loss"]) + 1)
-    ax[0, 1].plot(ep, history["train_loss"], "o-", label="train")
+    losses = {"train": history["train_loss"]}
     if history["val_loss"]:
-        ax[0, 1].plot(ep, history["val_loss"], "s-", label="validation")
-    ax[0, 1].set(title="loss per epoch", xlabel="epoch", ylabel="loss")
-    ax[0, 1].legend()
+        losses["validation"] = history["val_loss"]
+    epoch_panel(ax[0, 1], losses, "loss", "loss")
     if history["train_metric"] and history["train_metric"][0] is not None:
-        ax[0, 2].plot(ep, history["train_metric"], "o-", label="train")
+        metrics = {"train": history["train_metric"]}
         if history["val_metric"]:
-            ax[0, 2].plot(ep, history["val_metric"], "s-", label="validation")
-        ax[0, 2].legend()
-    ax[0, 2].set(title=f"{metric} per epoch", xlabel="epoch", ylabel=metric)
+            metrics["validation"] = history["val_metric"]
+        epoch_panel(ax[0, 2], metrics, metric, metric)
     fig.tight_layout()
     return ctx.savefig(fig, name, title=f"{ctx.task.id} {label} ({ctx.B.name})")
 

@@ -1,5 +1,5 @@
 """What the report compares with: the sheets' and the graded solution's numbers, the Fashion-MNIST
-benchmark table, and the points where the graded solution (seed 001) erred. Facts from
+benchmark table, and the points where the graded student solution erred. Facts from
 ../shared/TASKS.md and the seeds; the wording is ours."""
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ FASHION_BENCHMARK = ("Fashion-MNIST benchmark table (Debian package README): MLP
 REFERENCES = {
     "mlph08.1a": "The sheet says nine classes; Galaxy10 SDSS has ten (0-9). Mean and std: per channel, "
                  "on the training split only (no information from validation or test).",
-    "mlph08.1d": "Seed 001: validation accuracy 0.73-0.76 over 30 epochs; validation loss lowest (about 0.78) "
+    "mlph08.1d": "The graded student solution: validation accuracy 0.73-0.76 over 30 epochs; validation loss lowest (about 0.78) "
                  "around epochs 8-13, rising after (overfitting).",
-    "mlph08.1e": "Seed 001 kept <code>model.state_dict()</code>, which aliases the live weights, so its "
+    "mlph08.1e": "The graded student solution kept <code>model.state_dict()</code>, which aliases the live weights, so its "
                  "'best' model was the last one. Here the checkpoint is a real copy (a test shows further "
                  "training leaves it unchanged).",
     "mlph08.1f": "Averaging the logits over the four 90-degree rotations makes the prediction exactly invariant "
                  "(invariance error 0 up to rounding).",
-    "mlph08.3b": "Formula: E[2k, i] = sin(i exp(-2k log(1e4) / p)). Seed 001 divided by p outside the "
+    "mlph08.3b": "Formula: E[2k, i] = sin(i exp(-2k log(1e4) / p)). The graded student solution divided by p outside the "
                  "exponent (<code>exp(-2k log(1e4)) / p</code>).",
     "mlph08.3c": "Concatenation gives K<sup>T</sup>Q = X<sup>T</sup>X + E<sup>T</sup>E with no cross terms; "
-                 "addition adds X<sup>T</sup>E + E<sup>T</sup>X (seed 001 got this wrong).",
+                 "addition adds X<sup>T</sup>E + E<sup>T</sup>X (the graded solution got this wrong).",
     "mlph08.3d": "Random low-dimensional subspaces of a high-dimensional space are nearly orthogonal, so the "
-                 "cross terms shrink as p grows (the grader rejected 'sparsity' as the reason).",
+                 "cross terms shrink as p grows (its marker rejected 'sparsity' as the reason).",
     "ee411.1.2": "y_hat = 0, y = 0: 0 * log 0 = 0 * (-inf) = NaN under IEEE 754.",
     "ee411.1.3": "z2 = -1e10: loss 0 for y = 0 and 1e10 for y = 1, computed without overflow.",
     "ee411.1.5": "The by-hand gradient agrees with finite differences, autograd and torch to 1e-8 (relative).",

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import data as D
 from . import models as M
-from .common import figure, image_grid, plot_history
+from .common import epoch_panel, figure, image_grid, plot_history
 from .registry import task
 from .train import evaluate, fit, multitask_accuracy, multitask_loss, predict
 
@@ -190,12 +190,11 @@ def _four_optimizers(ctx, builder, label):
         ax[0, 0].plot(np.clip(h["iter_loss"], 0, 10), color=c, lw=0.6, alpha=0.6, label=f"{name} train")
         ax[0, 0].plot(steps_per_epoch * np.arange(1, len(h["val_loss"]) + 1), np.clip(h["val_loss"], 0, 10), "o--",
                       color=c, label=f"{name} val")
-        ax[0, 1].plot(range(1, len(h["train_metric"]) + 1), h["train_metric"], "o-", color=c, label=f"{name} train")
-        ax[0, 1].plot(range(1, len(h["val_metric"]) + 1), h["val_metric"], "s--", color=c, label=f"{name} val")
+    accs = {f"{n} {s}": h[k] for n, h in hist.items() for s, k in (("train", "train_metric"), ("val", "val_metric"))}
+    epoch_panel(ax[0, 1], accs, "accuracy", "accuracy", styles=["o-", "s--"] * len(hist),
+                colors=[f"C{i // 2}" for i in range(len(accs))])
     ax[0, 0].set(title="loss (clipped at 10) vs step", xlabel="step", ylabel="cross-entropy")
-    ax[0, 1].set(title="accuracy vs epoch", xlabel="epoch", ylabel="accuracy")
     ax[0, 0].legend(fontsize=5)
-    ax[0, 1].legend(fontsize=5)
     fig.tight_layout()
     ctx.savefig(fig, "curves.png", title=f"{ctx.task.id} {label}: four optimisers ({B.name})")
     ctx.metrics.update(model=label, parameters=M.count_parameters(builder(B)),
@@ -256,11 +255,8 @@ def run_2_5(ctx):
                     desc=f"{mname} {dname}")
             res[f"{mname} {dname}"] = {"val_loss": h["val_loss"], "val_accuracy": h["val_metric"]}
     fig, ax = figure()
-    for i, (k, v) in enumerate(res.items()):
-        ax[0, 0].plot(range(1, len(v["val_accuracy"]) + 1), v["val_accuracy"], "o-" if "original" in k else "s--",
-                      color=f"C{i // 2}", label=k)
-    ax[0, 0].set(title="validation accuracy", xlabel="epoch", ylabel="accuracy")
-    ax[0, 0].legend(fontsize=7)
+    epoch_panel(ax[0, 0], {k: v["val_accuracy"] for k, v in res.items()}, "validation accuracy", "accuracy",
+                styles=["o-", "s--"] * 2, colors=["C0", "C0", "C1", "C1"])
     fig.tight_layout()
     ctx.savefig(fig, "permuted.png", title=f"ee411.2.5 SGD-Nesterov ({B.name})")
     ctx.metrics.update(results=res, permutation_seed=ctx.seed,
@@ -365,13 +361,9 @@ def run_3_4(ctx):
     fig, ax = figure(3)
     ax[0, 0].plot(iters, lw=0.7)
     ax[0, 0].set(title="mean of the two losses per iteration", xlabel="iteration", ylabel="loss")
-    for k, v in per.items():
-        a = ax[0, 1] if "loss" in k else ax[0, 2]
-        a.plot(range(1, len(v) + 1), v, "o-" if "train" in k else "s--", label=k)
-    ax[0, 1].set(title="loss per task", xlabel="epoch", ylabel="cross-entropy")
-    ax[0, 2].set(title="accuracy per task", xlabel="epoch", ylabel="accuracy")
-    ax[0, 1].legend(fontsize=6)
-    ax[0, 2].legend(fontsize=6)
+    for a, kind, ylabel in ((ax[0, 1], "loss", "cross-entropy"), (ax[0, 2], "acc", "accuracy")):
+        part = {k: v for k, v in per.items() if kind in k}
+        epoch_panel(a, part, f"{kind} per task", ylabel, styles=["o-" if "train" in k else "s--" for k in part])
     fig.tight_layout()
     ctx.savefig(fig, "curves.png", title=f"ee411.3.4 multi-task training ({B.name})")
     ctx.metrics.update(per_task=per, first_loss=iters[0], n_train=len(xtr), n_test=len(xte))

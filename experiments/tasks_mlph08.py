@@ -5,7 +5,7 @@ import numpy as np
 
 from . import data as D
 from . import models as M
-from .common import confusion_matrix, figure, image_grid, plot_confusion, plot_history
+from .common import confusion_matrix, epoch_panel, figure, image_grid, plot_confusion, plot_history
 from .registry import task
 from .train import cross_entropy_loss, evaluate, fit, load_best, predict
 
@@ -205,11 +205,9 @@ def run_1c(ctx):
     fig, ax = figure(2)
     for name, h in results.items():
         ax[0, 0].plot(h["iter_loss"], label=name)
-        ax[0, 1].plot(range(1, len(h["val_metric"]) + 1), h["val_metric"], "o-", label=name)
+    epoch_panel(ax[0, 1], {k: h["val_metric"] for k, h in results.items()}, "validation accuracy", "accuracy")
     ax[0, 0].set(title="training loss per iteration", xlabel="iteration", ylabel="loss")
-    ax[0, 1].set(title="validation accuracy", xlabel="epoch", ylabel="accuracy")
     ax[0, 0].legend()
-    ax[0, 1].legend()
     fig.tight_layout()
     ctx.savefig(fig, "loss_choice.png", title=f"mlph08.1c Adam lr 1e-3 ({ctx.B.name})")
     ctx.metrics.update(optimizer="Adam lr 1e-3", val_accuracy={k: h["val_metric"] for k, h in results.items()},
