@@ -23,13 +23,14 @@ def cuda_available():
     return _cupy is not None
 
 
-def parse_device(device):
-    """Normalise ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style device object)."""
+def parse_device(device, op="device"):
+    """Normalise ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style device object);
+    ``op`` names the caller in the error for an unknown device."""
     if device is None:
         return "cpu"
     name = str(getattr(device, "type", device)).split(":")[0]
     if name not in DEVICES:
-        raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")
+        raise ValueError(f"{op}: unknown device {device!r}: expected one of {DEVICES} (optionally 'cuda:N')")
     if name == "cuda" and _cupy is None:
         raise RuntimeError(f"device='cuda' was asked for, but {CUDA_UNAVAILABLE_REASON}")
     return name

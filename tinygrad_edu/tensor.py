@@ -8,7 +8,7 @@ import numpy as np
 
 from . import autograd
 from .autograd import EngineError, EngineTypeError
-from .backend import array_module, device_of, to_device, to_numpy, xp_for
+from .backend import array_module, device_of, parse_device, to_device, to_numpy, xp_for
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -33,7 +33,11 @@ def as_array(data, dtype=None, device=None, copy=True):
     xp = xp_for(device) if device is not None else array_module(data)
     if device is not None and array_module(data) is not xp:
         data = to_device(data, device)
-    array = xp.array(data, dtype=None if dtype is None else np.dtype(dtype), copy=copy)
+    try:
+        array = xp.array(data, dtype=None if dtype is None else np.dtype(dtype), copy=copy)
+    except ValueError as error:  # a ragged nested list, or a value that does not fit the dtype
+        raise EngineError(f"tensor: cannot make a tensor from {type(data).__name__} data: expected numbers or "
+                          f"nested lists of numbers with one length per dim (is the list ragged?)") from error
     if dtype is None and not is_array and array.dtype == np.float64:
         array = array.astype(np.float32)
     if array.dtype == object or array.dtype.kind in "USV":
@@ -48,7 +52,7 @@ def to_arguments(args, dtype=None, device=None):
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
-        elif str(getattr(a, "type", a)).split(":")[0] in ("cpu", "cuda"):
+        elif isinstance(a, str) or isinstance(getattr(a, "type", None), str):  # a name or a torch.device
             device = a
         else:
             dtype = a
@@ -133,7 +137,11 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return M.Permute.apply(self, axes=(*range(self.ndim - 2), self.ndim - 1, self.ndim - 2))
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:
+            raise IndexError(f"size: dim {dim!r} given, but the tensor is 0-d (it has no dims)")
+        return self.shape[self._axis(dim, "size")]
 
     def dim(self):
         return self.ndim
@@ -147,6 +155,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return self.shape[0]
 
     def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iter: iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
@@ -168,7 +178,11 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
 
     __float__ = lambda self: float(self.item())
     __int__ = lambda self: int(self.item())
-    __bool__ = lambda self: bool(self.item())
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self.array.size} elements (shape "
+                               f"{tuple(self.shape)}) is ambiguous; use .any() or .all()")
+        return bool(self.item())
 
     def tolist(self):
         return to_numpy(self.array).tolist()
@@ -188,7 +202,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     # ----- gradients ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not _is_float(self.dtype):
-            raise RuntimeError(f"only tensors of floating point dtype can require gradients; this one "
+            raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients; this one "
                                f"is {self.dtype} (convert it with .float() or .double() first)")
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: can only change requires_grad of leaf tensors; use .detach()")
@@ -218,7 +232,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
         dtype, device = to_arguments(args, dtype, device)
         out = self
-        if device is not None and device_of(self.array) != str(getattr(device, "type", device)).split(":")[0]:
+        if device is not None and device_of(self.array) != parse_device(device, "to"):
             out = _ToDevice.apply(out, device=device)
         if dtype is not None and np.dtype(dtype) != out.dtype:
             out = E.Cast.apply(out, dtype=np.dtype(dtype))
@@ -233,7 +247,10 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     cpu = lambda self: self.to("cpu")
     cuda = lambda self: self.to("cuda")
     type_as = lambda self, other: self.to(other.dtype)
-    contiguous = lambda self: self
+
+    def contiguous(self):
+        """Self when its memory is in row-major order, else a row-major copy (so ``view`` works)."""
+        return self if self.array.flags.c_contiguous else _Contiguous.apply(self)
 
     def clone(self):
         return self * 1 if self.requires_grad else Tensor._wrap(self.array.copy())
@@ -294,7 +311,12 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return E.Pow.apply(b, a)
 
     def __matmul__(self, other):
-        a, b = self._pair(other)
+        if not isinstance(other, Tensor):
+            raise EngineTypeError(f"matmul: expected a Tensor as the other argument, got {type(other).__name__}")
+        a, b = self, other
+        if a.dtype != b.dtype:
+            raise EngineTypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} (shape "
+                                  f"{tuple(a.shape)}) and {b.dtype} (shape {tuple(b.shape)})")
         if a.ndim == 0 or b.ndim == 0:
             raise EngineError(f"matmul: both arguments need at least one dimension, got shapes "
                               f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -306,7 +328,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
             return L.MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
         return L.MatMul.apply(a, b)
 
-    def __rmatmul__(self, other): return Tensor.__matmul__(self._operand(other), self)
+    def __rmatmul__(self, other):
+        raise EngineTypeError(f"matmul: expected a Tensor as the first argument, got {type(other).__name__}")
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other`` (torch's ``add``)."""
@@ -325,7 +348,11 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         if getattr(mask, "dtype", None) != bool_:
             raise EngineTypeError(f"masked_fill: expected a boolean mask, got {getattr(mask, 'dtype', type(mask))}")
         value = value if isinstance(value, Tensor) else self._operand(value).to(self.dtype)
-        return where(mask, self, value.to(self.dtype))
+        try:
+            return where(mask, self, value.to(self.dtype))
+        except ValueError:
+            raise EngineError(f"masked_fill: the mask of shape {tuple(mask.shape)} does not broadcast to the "
+                              f"tensor's shape {tuple(self.shape)}") from None
 
     # comparisons build boolean tensors and record no graph
     def _compare(self, other, op):
@@ -341,16 +368,21 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     __invert__ = logical_not = lambda self: Tensor._wrap(~self.array if self.dtype == bool_ else self.array == 0)
 
     # ----- elementwise functions -----------------------------------------------------------
-    def _float(self, op):
+    def _float(self, op, torch_promotes=False):
+        """Self, checked to be floating; ``torch_promotes``: torch would compute an integer input
+        in float32, which the engine leaves to the user (said so, never silently)."""
         if not _is_float(self.dtype):
+            if torch_promotes:
+                raise EngineTypeError(f"not supported in tinygrad_edu: {op} of an {self.dtype} tensor (torch computes "
+                                      f"it in float32); convert it first with .float()")
             raise EngineTypeError(f"{op}: expected a floating point tensor, got {self.dtype}")
         return self
 
-    exp = lambda self: E.Exp.apply(self._float("exp"))
-    log = lambda self: E.Log.apply(self._float("log"))
-    sqrt = lambda self: E.Sqrt.apply(self._float("sqrt"))
-    sigmoid = lambda self: E.Sigmoid.apply(self._float("sigmoid"))
-    tanh = lambda self: E.Tanh.apply(self._float("tanh"))
+    exp = lambda self: E.Exp.apply(self._float("exp", True))
+    log = lambda self: E.Log.apply(self._float("log", True))
+    sqrt = lambda self: E.Sqrt.apply(self._float("sqrt", True))
+    sigmoid = lambda self: E.Sigmoid.apply(self._float("sigmoid", True))
+    tanh = lambda self: E.Tanh.apply(self._float("tanh", True))
     relu = lambda self: E.Relu.apply(self)
     abs = __abs__ = lambda self: E.Abs.apply(self)
     sign = lambda self: Tensor._wrap(self._xp.sign(self.array))
@@ -388,6 +420,18 @@ class _ToDevice(autograd.Function):
         return (g.to(self.source),)
 
 
+class _Contiguous(autograd.Function):
+    """A row-major copy (``contiguous``); the gradient passes through unchanged."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return array_module(x).ascontiguousarray(x)
+
+    def backward(self, g):
+        return (g,)
+
+
 def maximum(a, b):
     a = a if isinstance(a, Tensor) else Tensor._wrap(as_array(a))
     return E.Maximum.apply(*a._pair(b))
@@ -403,6 +447,8 @@ def where(condition, input, other):
     if isinstance(condition, Tensor):
         condition = condition.array
     if getattr(condition, "dtype", None) != bool_:
+        if hasattr(condition, "dtype"):
+            raise EngineTypeError(f"where: expected a boolean condition, got a tensor of dtype {condition.dtype}")
         condition = array_module(condition).asarray(condition, dtype=bool)
     if not isinstance(input, Tensor):
         input = other._operand(input) if isinstance(other, Tensor) else Tensor._wrap(as_array(input))
