@@ -8,13 +8,14 @@ import numpy as np
 
 from . import autograd
 from .autograd import EngineError, EngineTypeError
-from .backend import array_module, device_of, parse_device, to_device, to_numpy, xp_for
+from .backend import array_module, device_of, to_device, to_numpy, xp_for
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
 from .tensor_reductions import ReductionMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_shapes import ShapeMethods
+from .tensor_convert import ConversionMethods, to_arguments  # noqa: F401  (to_arguments: Module.to)
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 int8, int16, int32, int64 = np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64")
@@ -46,20 +47,7 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
-def to_arguments(args, dtype=None, device=None):
-    """(dtype, device) from the positional arguments of ``.to(...)``: a dtype, a device name or
-    object, or a tensor whose dtype and device to take (shared by Tensor.to and Module.to)."""
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, str) or isinstance(getattr(a, "type", None), str):  # a name or a torch.device
-            device = a
-        else:
-            dtype = a
-    return dtype, device
-
-
-class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
@@ -170,35 +158,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
 
-    def item(self):
-        if self.array.size != 1:
-            raise EngineError(f"item: only a tensor with one element can be converted to a Python "
-                              f"number, this one has shape {tuple(self.shape)}")
-        return self.array.reshape(()).item()
-
-    __float__ = lambda self: float(self.item())
-    __int__ = lambda self: int(self.item())
-    def __bool__(self):
-        if self.array.size != 1:
-            raise RuntimeError(f"bool: the truth value of a tensor with {self.array.size} elements (shape "
-                               f"{tuple(self.shape)}) is ambiguous; use .any() or .all()")
-        return bool(self.item())
-
-    def tolist(self):
-        return to_numpy(self.array).tolist()
-
-    def numpy(self):
-        if self.requires_grad:
-            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
-                               "use tensor.detach().numpy()")
-        if self.device != "cpu":
-            raise TypeError("numpy: the tensor is on cuda; copy it to the CPU first with .cpu()")
-        return self.array
-
-    def __array__(self, dtype=None, copy=None):
-        array = to_numpy(self.array)
-        return array if dtype is None else array.astype(dtype)
-
     # ----- gradients ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not _is_float(self.dtype):
@@ -226,34 +185,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         gradient, needed unless self has one element)."""
         seed = autograd._seed_gradient(self, gradient, "backward")
         autograd.backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
-
-    # ----- dtype and device ----------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None):
-        """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
-        dtype, device = to_arguments(args, dtype, device)
-        out = self
-        if device is not None and device_of(self.array) != parse_device(device, "to"):
-            out = _ToDevice.apply(out, device=device)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = E.Cast.apply(out, dtype=np.dtype(dtype))
-        return out
-
-    float = lambda self: self.to(float32)
-    double = lambda self: self.to(float64)
-    half = lambda self: self.to(float16)
-    long = lambda self: self.to(int64)
-    int = lambda self: self.to(int32)
-    bool = lambda self: self.to(bool_)
-    cpu = lambda self: self.to("cpu")
-    cuda = lambda self: self.to("cuda")
-    type_as = lambda self, other: self.to(other.dtype)
-
-    def contiguous(self):
-        """Self when its memory is in row-major order, else a row-major copy (so ``view`` works)."""
-        return self if self.array.flags.c_contiguous else _Contiguous.apply(self)
-
-    def clone(self):
-        return self * 1 if self.requires_grad else Tensor._wrap(self.array.copy())
 
     # ----- arithmetic --------------------------------------------------------------------
     def _operand(self, other):
@@ -405,31 +336,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     def where(self, condition, other):
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         return where(condition, self, other)
-
-
-class _ToDevice(autograd.Function):
-    """Copy between CPU and GPU; the gradient goes back to the input's device."""
-
-    saves_inputs = False
-
-    def forward(self, x, device):
-        self.source = device_of(x)
-        return to_device(x, device)
-
-    def backward(self, g):
-        return (g.to(self.source),)
-
-
-class _Contiguous(autograd.Function):
-    """A row-major copy (``contiguous``); the gradient passes through unchanged."""
-
-    saves_inputs = False
-
-    def forward(self, x):
-        return array_module(x).ascontiguousarray(x)
-
-    def backward(self, g):
-        return (g,)
 
 
 def maximum(a, b):
