@@ -88,14 +88,22 @@ def galaxy_cnn(ns):
 def rot90(x, k=1):
     """Rotate a batch (N, C, H, W) by k*90 degrees counter-clockwise in the (H, W) plane (torch.rot90).
 
-    Written with transpose and a reversed slice (or ``flip`` where the library has it), so it is
-    a pure permutation of the pixels and differentiable in both libraries.
+    Written with transpose and a flip, so it is a pure permutation of the pixels and
+    differentiable in both libraries.
     """
     k %= 4
     for _ in range(k):
-        x = x.transpose(2, 3)
-        x = x.flip(2) if hasattr(x, "flip") else x[:, :, ::-1]
+        x = _flip(x.transpose(2, 3), 2)
     return x
+
+
+def _flip(x, dim):
+    """``x`` reversed along ``dim``: torch's ``flip``; on tinygrad_edu, which has no ``flip`` yet and
+    whose indexing refuses negative steps as torch's does, its GetItem op with a reversed slice."""
+    if hasattr(x, "flip"):
+        return x.flip(dim)
+    from tinygrad_edu.ops.movement import GetItem
+    return GetItem.apply(x, index=(slice(None),) * dim + (slice(None, None, -1),))
 
 
 def _rotation_average_class(nn):
@@ -121,7 +129,7 @@ def _rotation_average_class(nn):
         def forward(self, x):
             total = self._four(x)
             if self.flips:
-                mirrored = x.flip(3) if hasattr(x, "flip") else x[:, :, :, ::-1]
+                mirrored = _flip(x, 3)
                 total = total + self._four(mirrored)
                 return total / 8.0
             return total / 4.0

@@ -119,6 +119,54 @@ def test_crash_before_rename_also_keeps_old_file(tmp_path, monkeypatch):
     np.testing.assert_array_equal(load(path)["w"].array, np.zeros(3))
 
 
+_KILLED_SAVE = """
+import os, signal, sys
+import tinygrad_edu as te
+from tinygrad_edu import serialization
+
+def write_then_die(fileobj, arrays, structure):
+    fileobj.write(b"PK half an archive")
+    fileobj.flush()
+    os.kill(os.getpid(), signal.SIGKILL)  # killed mid-write: no except/finally runs
+
+serialization._write_archive = write_then_die
+te.save({"w": te.ones(1000)}, sys.argv[1])
+"""
+
+
+def test_a_killed_save_leaves_its_temporary_file_and_the_next_save_removes_it(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "model.npz"
+    save({"w": te.zeros(1000)}, path)
+    killed = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(path)], capture_output=True)
+    assert killed.returncode != 0
+    leftovers = sorted(n for n in os.listdir(tmp_path) if n != "model.npz")
+    assert len(leftovers) == 1 and leftovers[0].startswith(".model.npz.") and leftovers[0].endswith(".tmp")
+    np.testing.assert_array_equal(load(path)["w"].array, np.zeros(1000))  # the old checkpoint is intact
+    (tmp_path / ".other.npz.1.x.tmp").write_bytes(b"")  # another file's temporary: not ours to remove
+    save({"w": te.arange(5.0)}, path)
+    assert sorted(os.listdir(tmp_path)) == [".other.npz.1.x.tmp", "model.npz"]
+    np.testing.assert_array_equal(load(path)["w"].array, np.arange(5.0))
+
+
+def test_a_running_saves_temporary_file_is_left_alone(tmp_path):
+    path = tmp_path / "model.npz"
+    in_progress = tmp_path / f".model.npz.{os.getpid()}.abcd1234.tmp"  # this process: a save in progress
+    in_progress.write_bytes(b"")
+    save({"w": te.ones(2)}, path)
+    assert in_progress.exists()
+
+
+def test_save_into_a_missing_directory_names_the_path_given(tmp_path):
+    path = tmp_path / "no_such_dir" / "ckpt.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        save({"w": te.ones(2)}, path)
+    assert str(path) in str(error.value) and "does not exist" in str(error.value)
+    assert ".tmp" not in str(error.value)
+    assert not (tmp_path / "no_such_dir").exists()
+
+
 @pytest.mark.parametrize("damage", ["truncate_half", "truncate_tail", "garbage", "flip_data_byte", "empty"])
 def test_corrupt_or_truncated_file_is_a_clear_error(tmp_path, damage):
     path = tmp_path / "ckpt.npz"

@@ -35,14 +35,14 @@ def get_default_device():
     return _default_device[0]
 
 
-def parse_device(device):
+def parse_device(device, op="device"):
     """Normalise ``None`` (the default device), ``"cpu"``, ``"cuda"``, ``"cuda:0"`` (or a torch-style
-    device object)."""
+    device object); ``op`` names the caller in the error for an unknown device."""
     if device is None:
         return _default_device[0]
     name = str(getattr(device, "type", device)).split(":")[0]
     if name not in DEVICES:
-        raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")
+        raise ValueError(f"{op}: unknown device {device!r}: expected one of {DEVICES} (optionally 'cuda:N')")
     if name == "cuda" and _cupy is None:
         raise RuntimeError(f"device='cuda' was asked for, but {CUDA_UNAVAILABLE_REASON}")
     return name

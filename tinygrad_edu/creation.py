@@ -2,7 +2,7 @@
 that combine tensors (``cat``, ``stack``, ``pad``), with torch's names and arguments."""
 import numpy as np
 
-from .autograd import EngineError
+from .autograd import EngineError, EngineTypeError
 from .backend import cuda_available, parse_device, xp_for
 from .ops import movement as M
 from .tensor import Tensor, as_array, float32, int64
@@ -24,8 +24,16 @@ def default_generator():
     return _generator
 
 
-def _shape(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+def _shape(size, op):
+    """``size`` (ints, or one tuple/list of ints) as a tuple, checked: torch's error for a
+    negative or non-integer size, naming the constructor."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    for n in shape:
+        if type(n) is not int and not (isinstance(n, np.integer) and not isinstance(n, np.bool_)):
+            raise EngineTypeError(f"{op}: the size must be ints, got {shape!r}")
+        if n < 0:
+            raise EngineError(f"{op}: negative dimension {n} in the size {shape}")
+    return shape
 
 
 def _make(array, device, requires_grad):
@@ -51,53 +59,63 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=float32, device=None, requires_grad=False):
-    return _make(xp_for(device).zeros(_shape(size), dtype=dtype), device, requires_grad)
+    return _make(xp_for(device).zeros(_shape(size, "zeros"), dtype=dtype), device, requires_grad)
 
 
 def ones(*size, dtype=float32, device=None, requires_grad=False):
-    return _make(xp_for(device).ones(_shape(size), dtype=dtype), device, requires_grad)
+    return _make(xp_for(device).ones(_shape(size, "ones"), dtype=dtype), device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     dtype = dtype or (float32 if isinstance(fill_value, float) else np.asarray(fill_value).dtype)
-    return _make(xp_for(device).full(_shape((size,)), fill_value, dtype=dtype), device, requires_grad)
+    return _make(xp_for(device).full(_shape((size,), "full"), fill_value, dtype=dtype), device, requires_grad)
 
 
 def eye(n, m=None, dtype=float32, device=None, requires_grad=False):
+    _shape((n,) if m is None else (n, m), "eye")
     return _make(xp_for(device).eye(n, m, dtype=dtype), device, requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise EngineError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise EngineError(f"arange: the bounds start={start}, end={end} are inconsistent with the step's sign "
+                          f"(step={step})")
     if dtype is None:
         dtype = int64 if all(isinstance(v, int) for v in (start, end, step)) else float32
     return _make(xp_for(device).arange(start, end, step, dtype=dtype), device, requires_grad)
 
 
 def linspace(start, end, steps, dtype=float32, device=None, requires_grad=False):
+    _shape((steps,), "linspace")
     return _make(xp_for(device).linspace(start, end, steps, dtype=dtype), device, requires_grad)
 
 
 def randn(*size, dtype=float32, device=None, requires_grad=False, generator=None):
     """Standard normal samples, drawn on the CPU from the seeded generator (so a seed gives the same
     numbers on every device)."""
-    array = (generator or _generator).standard_normal(_shape(size)).astype(dtype)
+    array = (generator or _generator).standard_normal(_shape(size, "randn")).astype(dtype)
     return _make(array, device, requires_grad)
 
 
 def rand(*size, dtype=float32, device=None, requires_grad=False, generator=None):
-    array = (generator or _generator).random(_shape(size)).astype(dtype)
+    array = (generator or _generator).random(_shape(size, "rand")).astype(dtype)
     return _make(array, device, requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=int64, device=None, generator=None):
     if high is None:
         low, high = 0, low
-    return _make((generator or _generator).integers(low, high, size=_shape((size,))).astype(dtype), device, False)
+    if low >= high:
+        raise EngineError(f"randint: expected low < high, got low={low} >= high={high}")
+    return _make((generator or _generator).integers(low, high, size=_shape((size,), "randint")).astype(dtype), device, False)
 
 
 def randperm(n, dtype=int64, device=None, generator=None):
+    _shape((n,), "randperm")
     return _make((generator or _generator).permutation(n).astype(dtype), device, False)
 
 
@@ -117,11 +135,17 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 def cat(tensors, dim=0):
     """Join tensors along an existing dim (``torch.cat``); every other dim must match."""
+    if isinstance(tensors, Tensor):
+        raise EngineTypeError("cat: expected a list or tuple of tensors, got a single Tensor")
     tensors = list(tensors)
     if not tensors:
         raise EngineError("cat: expected a non-empty list of tensors")
+    if any(t.shape == (0,) for t in tensors) and any(t.ndim != 1 for t in tensors):
+        tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]  # torch skips legacy empty 1-D ones
     first = tensors[0]
-    axis = first._axes(dim, "cat")[0] if first.ndim else 0
+    if first.ndim == 0:
+        raise EngineError("cat: zero-dimensional tensors cannot be concatenated (use stack)")
+    axis = first._axis(dim, "cat")
     for i, t in enumerate(tensors):
         if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape)) if k != axis):
             raise EngineError(f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match tensor 0's "
@@ -132,6 +156,8 @@ def cat(tensors, dim=0):
 
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim (``torch.stack``)."""
+    if isinstance(tensors, Tensor):
+        raise EngineTypeError("stack: expected a list or tuple of tensors, got a single Tensor")
     tensors = list(tensors)
     if not tensors:
         raise EngineError("stack: expected a non-empty list of tensors")
@@ -139,19 +165,20 @@ def stack(tensors, dim=0):
         if t.shape != tensors[0].shape:
             raise EngineError(f"stack: tensor {i} has shape {tuple(t.shape)}, tensor 0 has {tuple(tensors[0].shape)}; "
                               "stack needs equal shapes")
-    return cat([t.unsqueeze(dim) for t in tensors], dim)
+    return cat([t.unsqueeze(dim, _op="stack") for t in tensors], dim)
 
 
 def pad(input, pad, mode="constant", value=0.0):
     """Constant padding with torch's ``F.pad`` convention: ``pad`` lists (before, after) pairs
     starting from the LAST dim, e.g. ``(1, 1, 2, 2)`` pads the last dim by 1 and the one before by 2."""
     if mode != "constant":
-        raise EngineError(f"pad: only mode='constant' is implemented, got {mode!r}")
+        raise EngineError(f"not supported in tinygrad_edu: pad with mode={mode!r} (only mode='constant')")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise EngineError(f"pad: pad={tuple(pad)} must hold one (before, after) pair per padded dim, "
                           f"at most {input.ndim} pairs for shape {tuple(input.shape)}")
     if any(p < 0 for p in pad):
-        raise EngineError(f"pad: negative padding {tuple(pad)} (cropping) is not supported; slice instead")
+        raise EngineError(f"not supported in tinygrad_edu: pad with negative padding {tuple(pad)} (cropping); "
+                          "slice instead")
     pairs = [(0, 0)] * input.ndim
     for k in range(len(pad) // 2):
         pairs[input.ndim - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))

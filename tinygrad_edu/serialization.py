@@ -9,10 +9,13 @@ The file is one ``.npz`` archive (a zip of ``.npy`` files): the arrays are entri
 ``__structure__``, with a CRC-32 of every array so a flipped byte is caught on load. Nothing is pickled (it is read with ``allow_pickle=False``), so loading a file
 never runs code.
 
-Atomic writes: the archive is written to a temporary file in the same directory, flushed and
-fsync'ed, then moved over the target with ``os.replace`` (atomic on POSIX and Windows). A crash
-mid-write leaves the previous checkpoint untouched and the temporary file is removed.
+Atomic writes: the archive is written to a temporary file in the same directory
+(``.<name>.<pid>.<random>.tmp``), flushed and fsync'ed, then moved over the target with
+``os.replace`` (atomic on POSIX and Windows). An error mid-write leaves the previous checkpoint
+untouched and the temporary file is removed; a process killed mid-write cannot remove it, so the
+next save to the same path removes the temporary files of processes that no longer run.
 """
+import glob
 import io
 import json
 import os
@@ -128,7 +131,10 @@ def save(obj, f):
         return
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: cannot save to {path!r}: the parent directory {directory!r} does not exist")
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(path) + f"{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             _write_archive(handle, arrays, structure)
@@ -151,6 +157,33 @@ def save(obj, f):
         pass
     finally:
         os.close(dir_fd)
+
+
+def _temporary_prefix(path):
+    return os.path.join(os.path.dirname(os.path.abspath(path)), "." + os.path.basename(path) + ".")
+
+
+def _process_is_running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, ValueError, OverflowError):  # not ours to signal, or no such check here: assume running
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path):
+    """Remove the temporary files that saves to ``path`` by processes no longer running left behind
+    (a save killed mid-write); those of running processes (a save in progress) stay."""
+    prefix = _temporary_prefix(path)
+    for tmp in glob.glob(glob.escape(prefix) + "*.tmp"):
+        pid = tmp[len(prefix):].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_is_running(int(pid)):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def load(f, map_location=None, weights_only=None):

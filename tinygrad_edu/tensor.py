@@ -17,6 +17,7 @@ from .tensor_reductions import ReductionMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
 from .tensor_shapes import ShapeMethods
+from .tensor_convert import ConversionMethods, to_arguments  # noqa: F401  (to_arguments: Module.to)
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 int8, int16, int32, int64 = np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64")
@@ -35,7 +36,11 @@ def as_array(data, dtype=None, device=None, copy=True):
     xp = xp_for(device) if device is not None else array_module(data)
     if device is not None and array_module(data) is not xp:
         data = to_device(data, device)
-    array = xp.array(data, dtype=None if dtype is None else np.dtype(dtype), copy=copy)
+    try:
+        array = xp.array(data, dtype=None if dtype is None else np.dtype(dtype), copy=copy)
+    except ValueError as error:  # a ragged nested list, or a value that does not fit the dtype
+        raise EngineError(f"tensor: cannot make a tensor from {type(data).__name__} data: expected numbers or "
+                          f"nested lists of numbers with one length per dim (is the list ragged?)") from error
     if dtype is None and not is_array and array.dtype == np.float64:
         array = array.astype(np.float32)
     if array.dtype == object or array.dtype.kind in "USV":
@@ -44,20 +49,7 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
-def to_arguments(args, dtype=None, device=None):
-    """(dtype, device) from the positional arguments of ``.to(...)``: a dtype, a device name or
-    object, or a tensor whose dtype and device to take (shared by Tensor.to and Module.to)."""
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif str(getattr(a, "type", a)).split(":")[0] in ("cpu", "cuda"):
-            device = a
-        else:
-            dtype = a
-    return dtype, device
-
-
-class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
@@ -110,7 +102,11 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return self.T
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.array.shape[dim]
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:
+            raise IndexError(f"size: dim {dim!r} given, but the tensor is 0-d (it has no dims)")
+        return self.shape[self._axis(dim, "size")]
 
     def dim(self):
         return self.ndim
@@ -124,6 +120,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return self.shape[0]
 
     def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iter: iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
@@ -148,35 +146,10 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         """``type()``: torch's type name ('torch.FloatTensor'); ``type(dtype)``: a cast."""
         return type_name(self.dtype) if dtype is None else self.to(dtype_of_type_name(dtype))
 
-    def item(self):
-        if self.array.size != 1:
-            raise EngineError(f"item: only a tensor with one element can be converted to a Python "
-                              f"number, this one has shape {tuple(self.shape)}")
-        return self.array.reshape(()).item()
-
-    __float__ = lambda self: float(self.item())
-    __int__ = lambda self: int(self.item())
-    __bool__ = lambda self: bool(self.item())
-
-    def tolist(self):
-        return to_numpy(self.array).tolist()
-
-    def numpy(self):
-        if self.requires_grad:
-            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
-                               "use tensor.detach().numpy()")
-        if self.device != "cpu":
-            raise TypeError("numpy: the tensor is on cuda; copy it to the CPU first with .cpu()")
-        return self.array
-
-    def __array__(self, dtype=None, copy=None):
-        array = to_numpy(self.array)
-        return array if dtype is None else array.astype(dtype)
-
     # ----- gradients ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not _is_float(self.dtype):
-            raise RuntimeError(f"only tensors of floating point dtype can require gradients; this one "
+            raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients; this one "
                                f"is {self.dtype} (convert it with .float() or .double() first)")
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: can only change requires_grad of leaf tensors; use .detach()")
@@ -211,31 +184,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         gradient, needed unless self has one element)."""
         seed = autograd._seed_gradient(self, gradient, "backward")
         autograd.run_backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
-
-    # ----- dtype and device ----------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None):
-        """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
-        dtype, device = to_arguments(args, dtype, device)
-        out = self
-        if device is not None and device_of(self.array) != str(getattr(device, "type", device)).split(":")[0]:
-            out = ToDevice.apply(out, device=device)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = E.Cast.apply(out, dtype=np.dtype(dtype))
-        return out
-
-    float = lambda self: self.to(float32)
-    double = lambda self: self.to(float64)
-    half = lambda self: self.to(float16)
-    long = lambda self: self.to(int64)
-    int = lambda self: self.to(int32)
-    bool = lambda self: self.to(bool_)
-    cpu = lambda self: self.to("cpu")
-    cuda = lambda self: self.to("cuda")
-    type_as = lambda self, other: self.to(other.dtype)
-    contiguous = lambda self: self
-
-    def clone(self):
-        return self * 1 if self.requires_grad else Tensor._wrap(self.array.copy())
 
     # ----- arithmetic --------------------------------------------------------------------
     def _operand(self, other):
@@ -293,7 +241,12 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         return E.Pow.apply(b, a)
 
     def __matmul__(self, other):
-        a, b = self._pair(other)
+        if not isinstance(other, Tensor):
+            raise EngineTypeError(f"matmul: expected a Tensor as the other argument, got {type(other).__name__}")
+        a, b = self, other
+        if a.dtype != b.dtype:
+            raise EngineTypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} (shape "
+                                  f"{tuple(a.shape)}) and {b.dtype} (shape {tuple(b.shape)})")
         if a.ndim == 0 or b.ndim == 0:
             raise EngineError(f"matmul: both arguments need at least one dimension, got shapes "
                               f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -305,7 +258,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
             return L.MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)
         return L.MatMul.apply(a, b)
 
-    def __rmatmul__(self, other): return Tensor.__matmul__(self._operand(other), self)
+    def __rmatmul__(self, other):
+        raise EngineTypeError(f"matmul: expected a Tensor as the first argument, got {type(other).__name__}")
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other`` (torch's ``add``)."""
@@ -324,7 +278,11 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
         if getattr(mask, "dtype", None) != bool_:
             raise EngineTypeError(f"masked_fill: expected a boolean mask, got {getattr(mask, 'dtype', type(mask))}")
         value = value if isinstance(value, Tensor) else self._operand(value).to(self.dtype)
-        return where(mask, value.to(self.dtype), self)
+        try:
+            return where(mask, value.to(self.dtype), self)
+        except ValueError:
+            raise EngineError(f"masked_fill: the mask of shape {tuple(mask.shape)} does not broadcast to the "
+                              f"tensor's shape {tuple(self.shape)}") from None
 
     # comparisons build boolean tensors and record no graph
     def _compare(self, other, op):
@@ -340,16 +298,21 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     __invert__ = logical_not = lambda self: Tensor._wrap(~self.array if self.dtype == bool_ else self.array == 0)
 
     # ----- elementwise functions -----------------------------------------------------------
-    def _float(self, op):
+    def _float(self, op, torch_promotes=False):
+        """Self, checked to be floating; ``torch_promotes``: torch would compute an integer input
+        in float32, which the engine leaves to the user (said so, never silently)."""
         if not _is_float(self.dtype):
+            if torch_promotes:
+                raise EngineTypeError(f"not supported in tinygrad_edu: {op} of an {self.dtype} tensor (torch computes "
+                                      f"it in float32); convert it first with .float()")
             raise EngineTypeError(f"{op}: expected a floating point tensor, got {self.dtype}")
         return self
 
-    exp = lambda self: E.Exp.apply(self._float("exp"))
-    log = lambda self: E.Log.apply(self._float("log"))
-    sqrt = lambda self: E.Sqrt.apply(self._float("sqrt"))
-    sigmoid = lambda self: E.Sigmoid.apply(self._float("sigmoid"))
-    tanh = lambda self: E.Tanh.apply(self._float("tanh"))
+    exp = lambda self: E.Exp.apply(self._float("exp", True))
+    log = lambda self: E.Log.apply(self._float("log", True))
+    sqrt = lambda self: E.Sqrt.apply(self._float("sqrt", True))
+    sigmoid = lambda self: E.Sigmoid.apply(self._float("sigmoid", True))
+    tanh = lambda self: E.Tanh.apply(self._float("tanh", True))
     relu = lambda self: E.Relu.apply(self)
     abs = __abs__ = lambda self: E.Abs.apply(self)
     sign = lambda self: Tensor._wrap(self._xp.sign(self.array))
@@ -401,6 +364,8 @@ def where(condition, input, other):
     if isinstance(condition, Tensor):
         condition = condition.array
     if getattr(condition, "dtype", None) != bool_:
+        if hasattr(condition, "dtype"):
+            raise EngineTypeError(f"where: expected a boolean condition, got a tensor of dtype {condition.dtype}")
         condition = array_module(condition).asarray(condition, dtype=bool)
     if not isinstance(input, Tensor):
         input = other._operand(input) if isinstance(other, Tensor) else Tensor._wrap(as_array(input))

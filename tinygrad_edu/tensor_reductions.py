@@ -4,7 +4,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import EngineError, EngineIndexError
+from .autograd import EngineError, EngineIndexError, EngineTypeError
 from .ops import reduce as R
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # what x.max(dim) returns
@@ -14,22 +14,33 @@ class ReductionMethods:
     __slots__ = ()
 
     def _axes(self, dim, op):
-        """``dim`` (None, an int or a tuple, negative allowed) as a sorted tuple of axes."""
+        """``dim`` (None, an int or a tuple, negative allowed) as a sorted tuple of axes; ``()``
+        means every axis, as in torch."""
         if dim is None:
             return tuple(range(self.ndim))
         if type(dim) is int and 0 <= dim < self.ndim:  # the common case, quickly
             return (dim,)
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        if not dims:
+            return tuple(range(self.ndim))
+        axes = [self._axis(d, op) for d in dims]
+        if len(set(axes)) != len(axes):
+            repeated = next(d for d, a in zip(dims, axes) if axes.count(a) > 1)
+            raise EngineError(f"{op}: dim {repeated} appears multiple times in the list of dims {tuple(dims)}")
+        return tuple(sorted(axes)) if self.ndim else ()
+
+    def _axis(self, dim, op):
+        """One ``dim`` (an int, negative allowed; a 0-d tensor takes 0 or -1) as an axis."""
+        if type(dim) is int and 0 <= dim < self.ndim:  # the common case, quickly
+            return dim
         n = max(self.ndim, 1)
-        axes = []
-        for d in dims:
-            if not isinstance(d, (int, np.integer)) or not -n <= d < n:
-                raise EngineIndexError(f"{op}: dim {d!r} is out of range for a tensor of shape {tuple(self.shape)} "
-                                       f"(expected an int in [{-n}, {n - 1}])")
-            axes.append(int(d) % n)
-        if self.ndim == 0:
-            return ()
-        return tuple(sorted(set(axes)))
+        if isinstance(dim, (tuple, list)):
+            raise EngineTypeError(f"{op}: expected one int dim, got {dim!r} (a tuple of dims is not accepted "
+                                  f"by {op}; reduce one dim at a time)")
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
+            raise EngineIndexError(f"{op}: dim {dim!r} is out of range for a tensor of shape {tuple(self.shape)} "
+                                   f"(expected an int in [{-n}, {n - 1}])")
+        return int(dim) % n
 
     def sum(self, dim=None, keepdim=False, *, axis=None, dtype=None):
         x = self if dtype is None else self.to(dtype)
@@ -41,17 +52,17 @@ class ReductionMethods:
         count = int(np.prod([x.shape[a] for a in axes]))
         return x.sum(axes, keepdim) * (1.0 / count if count else float("nan"))
 
-    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, _op="var"):
         """Variance with ``correction`` (1 by default: the unbiased estimate, like torch)."""
         dim = axis if dim is None else dim
-        axes = self._axes(dim, "var")
+        axes = self._float(_op)._axes(dim, _op)
         count = int(np.prod([self.shape[a] for a in axes]))
         correction = (1 if unbiased else 0) if correction is None else correction
         centred = self - self.mean(axes, keepdim=True)
         return (centred * centred).sum(axes, keepdim) * (1.0 / max(count - correction, 0) if count > correction else float("nan"))
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis).sqrt()
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, _op="std").sqrt()
 
     def _extremum(self, dim, keepdim, largest, op, axis=None):
         dim = axis if dim is None else dim
@@ -61,7 +72,7 @@ class ReductionMethods:
             raise EngineError(f"{op}: the tensor of shape {tuple(self.shape)} is empty: no {op} to take")
         if dim is None:  # one value; ties share the gradient
             return R.Extremum.apply(self, axes=self._axes(None, op), keepdim=False, largest=largest)
-        (axis,) = self._axes(dim, op) or (None,)
+        axis = self._axis(dim, op) if self.ndim else None
         if axis is None:  # a 0-d tensor
             return ValuesIndices(self, self._wrap(self._xp.zeros((), dtype=np.int64)))
         index = (self.array.argmax if largest else self.array.argmin)(axis=axis, keepdims=True)
@@ -87,22 +98,27 @@ class ReductionMethods:
         return self._arg(dim if axis is None else axis, keepdim, self._xp.argmin)
 
     def _arg(self, dim, keepdim, fn):
+        if self.numel() == 0:
+            raise EngineError(f"{fn.__name__}: the tensor of shape {tuple(self.shape)} is empty: no {fn.__name__} "
+                              "to take")
         if dim is None:
             return self._wrap(fn(self.array.reshape(-1)).astype(np.int64))
-        (axis,) = self._axes(dim, fn.__name__)
+        axis = self._axis(dim, fn.__name__) if self.ndim else None
         return self._wrap(fn(self.array, axis=axis, keepdims=keepdim).astype(np.int64))
 
     def logsumexp(self, dim=None, keepdim=False):
         return R.LogSumExp.apply(self._float("logsumexp"), axes=self._axes(dim, "logsumexp"), keepdim=keepdim)
 
-    def log_softmax(self, dim):
+    def log_softmax(self, dim, _op="log_softmax"):
         """x - logsumexp(x), computed on x minus its (constant) max so the subtraction is exact
         in float32 too; the shift changes neither the value nor the gradient."""
+        self._float(_op)
+        dim = self._axis(dim, _op) if self.ndim else dim
         shifted = self - self.amax(dim, keepdim=True).detach() if self.numel() else self
         return shifted - shifted.logsumexp(dim, keepdim=True)
 
     def softmax(self, dim):
-        return self.log_softmax(dim).exp()
+        return self.log_softmax(dim, "softmax").exp()
 
     def all(self):
         return self._wrap(self._xp.asarray(self.array.all()))

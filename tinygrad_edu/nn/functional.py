@@ -24,7 +24,10 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "
 
 def _pair(value, name, op, minimum):
     """An int or a pair of ints as an (h, w) tuple, each at least ``minimum``."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    try:
+        pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    except TypeError:  # a float, None, ...: not an int and not a pair
+        pair = ()
     if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and v >= minimum for v in pair):
         raise EngineError(f"{op}: {name} must be an int >= {minimum} or a pair of them, got {value!r}")
     return int(pair[0]), int(pair[1])
@@ -78,6 +81,9 @@ class _Linear(Function):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (weight is (out_features, in_features), like torch)."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise EngineTypeError(f"linear: expected Tensor input and weight, got {type(input).__name__} and "
+                              f"{type(weight).__name__}")
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise EngineError(f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
                           f"{tuple(input.shape)}) but the weight of shape {tuple(weight.shape)} expects "
@@ -149,7 +155,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def _windows(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if ceil_mode:
-        raise EngineError(f"{op}: ceil_mode=True is not implemented")
+        raise EngineError(f"not supported in tinygrad_edu: {op} with ceil_mode=True")
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride", op, 1)
     padding, dilation = _pair(padding, "padding", op, 0), _pair(dilation, "dilation", op, 1)
@@ -163,7 +169,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Max over windows (padding counts as -inf); stride defaults to the kernel size. The gradient goes
     to the first maximum of each window in row-major order, like torch."""
     if return_indices:
-        raise EngineError("max_pool2d: return_indices=True is not implemented")
+        raise EngineError("not supported in tinygrad_edu: max_pool2d with return_indices=True")
     x, unbatched = _batched(input, "max_pool2d")
     out = P.MaxPool2d.apply(x, windows=_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode))
     return out.squeeze(0) if unbatched else out
@@ -192,7 +198,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     kh x kw block, and the gradient sums over each block."""
     op = "interpolate"
     if mode != "nearest":
-        raise EngineError(f"{op}: only mode='nearest' is implemented, got mode={mode!r}")
+        raise EngineError(f"not supported in tinygrad_edu: {op} with mode={mode!r} (only mode='nearest')")
     if getattr(input, "ndim", 0) != 4:  # torch reads a 3-D input as (N, C, L): 1-D resizing
         raise EngineError(f"{op}: only 4-D (N, C, H, W) inputs are supported, got shape "
                           f"{tuple(getattr(input, 'shape', ()))}")
@@ -252,13 +258,15 @@ def tanh(input):
 
 def softmax(input, dim=None, dtype=None):
     if dim is None:
-        raise EngineError("softmax: pass dim explicitly (torch's implicit dim choice is deprecated)")
+        raise EngineError("not supported in tinygrad_edu: softmax without dim (torch's implicit choice of dim is "
+                          "deprecated); pass dim explicitly")
     return (input if dtype is None else input.to(dtype)).softmax(dim)
 
 
 def log_softmax(input, dim=None, dtype=None):
     if dim is None:
-        raise EngineError("log_softmax: pass dim explicitly (torch's implicit dim choice is deprecated)")
+        raise EngineError("not supported in tinygrad_edu: log_softmax without dim (torch's implicit choice of dim "
+                          "is deprecated); pass dim explicitly")
     return (input if dtype is None else input.to(dtype)).log_softmax(dim)
 
 

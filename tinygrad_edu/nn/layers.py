@@ -49,6 +49,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        if min(in_features, out_features) < 0:
+            raise EngineError(f"Linear: in_features={in_features} and out_features={out_features} must be >= 0")
         self.in_features, self.out_features = in_features, out_features
         self.weight = _empty(out_features, in_features, dtype=dtype, device=device)
         self.bias = _empty(out_features, dtype=dtype, device=device) if bias else None

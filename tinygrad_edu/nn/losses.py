@@ -1,6 +1,8 @@
 """Losses as functions, with PyTorch's names and argument order (re-exported by
 ``tinygrad_edu.nn.functional``). Composed from engine ops, so their gradients (and gradients of
 gradients) come from those; the one fused op is the stable softplus of the logistic loss."""
+import numpy as np
+
 from ..autograd import EngineError, EngineIndexError, EngineTypeError, Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -17,23 +19,36 @@ def _reduce(loss, reduction, op):
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-def _class_targets(op, target):
-    if not isinstance(target, Tensor) or target.dtype.kind not in "iu":
-        raise EngineTypeError(f"{op}: expected class indices as an integer (int64) tensor, got "
-                              f"{getattr(target, 'dtype', type(target).__name__)}; class probabilities "
-                              "(float targets) are not supported")
+def _class_targets(op, target, input):
+    """Check that ``target`` holds class indices: int64 (or uint8), as torch requires (a float
+    target of the input's shape holds class probabilities, which torch accepts)."""
+    dtype = getattr(target, "dtype", None)
+    if isinstance(target, Tensor) and dtype.kind == "f" and target.shape == input.shape:
+        raise EngineTypeError(f"not supported in tinygrad_edu: {op} with class probabilities (a {dtype} target); "
+                              "give class indices as an int64 tensor")
+    if not isinstance(target, Tensor) or dtype not in (np.int64, np.uint8):
+        raise EngineTypeError(f"{op}: expected class indices as an integer tensor (int64, or uint8), got "
+                              f"{dtype if dtype is not None else type(target).__name__}")
     return op
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def _class_weights(op, weight, classes):
+    if weight is not None and tuple(weight.shape) != (classes,):
+        raise EngineError(f"{op}: the weight must hold one value per class ({classes} classes), got a weight of "
+                          f"shape {tuple(weight.shape)}")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+             _op="nll_loss"):
     """``-input[i, target[i]]`` (input holds log-probabilities, classes on dim 1), optionally weighted
     per class; the mean divides by the summed weights of the targets that are not ``ignore_index``."""
-    op = _class_targets("nll_loss", target)
+    op = _class_targets(_op, target, input)
     batch = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if tuple(target.shape) != tuple(batch):
         raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
                           f"{tuple(target.shape)}")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    _class_weights(op, weight, classes)
     xp, t = input._xp, target.array
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= classes))
@@ -59,15 +74,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """``nll_loss(log_softmax(input, 1), target)``: class indices (int64), logits on dim 1. log_softmax
     subtracts logsumexp, so logits of +-1e4 stay finite."""
     if label_smoothing:
-        raise EngineError(f"cross_entropy: label_smoothing={label_smoothing} is not implemented")
-    _class_targets("cross_entropy", target)
+        raise EngineError(f"not supported in tinygrad_edu: cross_entropy with label_smoothing={label_smoothing}")
+    _class_targets("cross_entropy", target, input)
     return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
-                    reduction=reduction)
+                    reduction=reduction, _op="cross_entropy")
 
 
 def _same_shape(op, input, target):
     if not isinstance(target, Tensor):
         target = input._operand(target)
+    if target.dtype.kind != "f":
+        raise EngineTypeError(f"{op}: expected a floating point target (probabilities), got {target.dtype}")
     if tuple(target.shape) != tuple(input.shape):
         raise EngineError(f"{op}: target of shape {tuple(target.shape)} must have the input's shape "
                           f"{tuple(input.shape)}")
@@ -105,7 +122,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    diff = input - target
+    try:
+        diff = input - target
+    except ValueError:  # shapes that do not broadcast (torch broadcasts, with a warning)
+        raise EngineError(f"mse_loss: the target of shape {tuple(getattr(target, 'shape', ()))} does not broadcast "
+                          f"with the input of shape {tuple(input.shape)}") from None
     return _reduce(diff * diff, reduction, "mse_loss")
 
 

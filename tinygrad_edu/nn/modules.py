@@ -317,6 +317,12 @@ class Module:
         except (ValueError, TypeError, IndexError, RuntimeError) as error:
             _name_layer(error, stack)
             raise
+        except AttributeError as error:  # most often an input that is not a Tensor (a list, an array)
+            wrong = [type(a).__name__ for a in args if isinstance(a, (list, tuple, np.ndarray))]
+            if not wrong:
+                raise
+            raise TypeError(f"{_short_repr(self)}: expected Tensor inputs, got {', '.join(wrong)} (convert with "
+                            f"tinygrad_edu.tensor(...) first)") from error
         finally:
             stack.pop()
 

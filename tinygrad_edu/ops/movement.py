@@ -1,6 +1,6 @@
 """Ops that move, select or combine elements without arithmetic. Each backward puts the gradient
 back where the element came from. Formulas: derivations/engine_ops.tex."""
-from ..autograd import EngineError, Function
+from ..autograd import EngineError, EngineIndexError, Function
 from ..backend import array_module, scatter_add
 
 
@@ -69,6 +69,8 @@ class IndexPut(Function):
         out = x.copy()
         try:
             out[index] = v
+        except IndexError as error:
+            raise EngineIndexError(f"setitem: {error} (the tensor has shape {tuple(x.shape)})") from None
         except ValueError as error:
             raise EngineError(f"setitem: shape mismatch: a value of shape {tuple(v.shape)} can't be broadcast "
                               f"to the indexing result of shape {tuple(out[index].shape)}") from error

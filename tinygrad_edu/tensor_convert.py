@@ -1,0 +1,100 @@
+"""The conversion methods of ``Tensor``: to Python values and NumPy (``item``, ``tolist``,
+``numpy``), to another dtype or device (``to``, ``float``, ``cuda``, ...) and copies (``clone``,
+``contiguous``), kept apart from tensor.py so that each file reads at a glance."""
+import numpy as np
+
+from . import autograd
+from .autograd import EngineError
+from .backend import array_module, device_of, parse_device, to_device, to_numpy
+from .ops import elementwise as E
+from .ops.device import ToDevice
+
+float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
+int32, int64, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("bool")
+
+
+def to_arguments(args, dtype=None, device=None):
+    """(dtype, device) from the positional arguments of ``.to(...)``: a dtype, a device name or
+    object, or a tensor whose dtype and device to take (shared by Tensor.to and Module.to)."""
+    for a in args:
+        if isinstance(a, ConversionMethods):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, str) or isinstance(getattr(a, "type", None), str):  # a name or a torch.device
+            device = a
+        else:
+            dtype = a
+    return dtype, device
+
+
+class ConversionMethods:
+    __slots__ = ()
+
+    def item(self):
+        if self.array.size != 1:
+            raise EngineError(f"item: only a tensor with one element can be converted to a Python "
+                              f"number, this one has shape {tuple(self.shape)}")
+        return self.array.reshape(()).item()
+
+    __float__ = lambda self: float(self.item())
+    __int__ = lambda self: int(self.item())
+
+    def __bool__(self):
+        if self.array.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self.array.size} elements (shape "
+                               f"{tuple(self.shape)}) is ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def tolist(self):
+        return to_numpy(self.array).tolist()
+
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        if self.device != "cpu":
+            raise TypeError("numpy: the tensor is on cuda; copy it to the CPU first with .cpu()")
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        array = to_numpy(self.array)
+        return array if dtype is None else array.astype(dtype)
+
+    # ----- dtype and device ----------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None):
+        """``to(dtype)``, ``to(device)``, ``to(other_tensor)``, or keywords, like torch."""
+        dtype, device = to_arguments(args, dtype, device)
+        out = self
+        if device is not None and device_of(self.array) != parse_device(device, "to"):
+            out = ToDevice.apply(out, device=device)
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = E.Cast.apply(out, dtype=np.dtype(dtype))
+        return out
+
+    float = lambda self: self.to(float32)
+    double = lambda self: self.to(float64)
+    half = lambda self: self.to(float16)
+    long = lambda self: self.to(int64)
+    int = lambda self: self.to(int32)
+    bool = lambda self: self.to(bool_)
+    cpu = lambda self: self.to("cpu")
+    cuda = lambda self: self.to("cuda")
+    type_as = lambda self, other: self.to(other.dtype)
+
+    def contiguous(self):
+        """Self when its memory is in row-major order, else a row-major copy (so ``view`` works)."""
+        return self if self.array.flags.c_contiguous else _Contiguous.apply(self)
+
+    def clone(self):
+        return self * 1 if self.requires_grad else self._wrap(self.array.copy())
+
+
+class _Contiguous(autograd.Function):
+    """A row-major copy (``contiguous``); the gradient passes through unchanged."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return array_module(x).ascontiguousarray(x)
+
+    def backward(self, g):
+        return (g,)
