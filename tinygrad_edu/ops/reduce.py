@@ -27,20 +27,28 @@ class Sum(Function):
 
 class Extremum(Function):
     """max or min over axes (``x.max()``, ``amax``): tied elements share the gradient evenly,
-    torch's rule for these."""
+    torch's rule for these. torch's two differ at infinities and NaN, and so do these: ``amax``
+    multiplies by the share (an infinite gradient gives NaN off the maximum, a NaN maximum gives
+    NaN everywhere); ``x.max()`` (``select=True``) selects the maximal elements (NaN ones when the
+    maximum is NaN) and gives 0 elsewhere."""
 
     saves_inputs = False
 
-    def forward(self, x, axes, keepdim, largest):
-        self.axes = axes
+    def forward(self, x, axes, keepdim, largest, select=False):
+        xp = array_module(x)
+        self.axes, self.select = axes, select
         values = (x.max if largest else x.min)(axis=axes, keepdims=True)
-        tied = (x == values).astype(x.dtype)
-        self.share = tied / tied.sum(axis=axes, keepdims=True)
+        tied = x == values
+        if select and xp.isnan(values).any():
+            tied = xp.where(xp.isnan(values), xp.isnan(x), tied)
+        self.tied = tied
+        self.share = tied.astype(x.dtype) / tied.sum(axis=axes, keepdims=True)
         return values if keepdim else values.reshape(_drop_axes(values.shape, axes))
 
     def backward(self, g):
         x = self.inputs[0]
-        return (g.reshape(_keepdim_shape(x.shape, self.axes)) * self.share,)
+        g = g.reshape(_keepdim_shape(x.shape, self.axes)) * self.share
+        return (g.where(self.tied, 0.0) if self.select else g,)
 
 
 class TakeAlong(Function):
@@ -52,14 +60,14 @@ class TakeAlong(Function):
     def forward(self, x, index, axis, keepdim):
         xp = array_module(x)
         self.axis = axis
-        self.picked = xp.zeros(x.shape, dtype=x.dtype)
-        xp.put_along_axis(self.picked, index, 1, axis=axis)
+        self.picked = xp.zeros(x.shape, dtype=bool)
+        xp.put_along_axis(self.picked, index, True, axis=axis)
         values = xp.take_along_axis(x, index, axis=axis)
         return values if keepdim else values.squeeze(axis)
 
     def backward(self, g):
-        x = self.inputs[0]
-        return (g.reshape(_keepdim_shape(x.shape, (self.axis,))) * self.picked,)
+        x = self.inputs[0]  # selected, not multiplied by 0/1: an infinite g gives no inf * 0 = NaN
+        return (g.reshape(_keepdim_shape(x.shape, (self.axis,))).expand(x.shape).where(self.picked, 0.0),)
 
 
 class LogSumExp(Function):
