@@ -60,6 +60,7 @@ class Program:
         for i, a in enumerate(self.arrays):
             grad = ", requires_grad=True" if a.dtype.kind == "f" else ""
             lines.append(f"v{i} = ns.tensor(np.array({a.tolist()!r}, dtype=np.{a.dtype}).reshape({a.shape}){grad})")
+        out = f"v{len(self.arrays) - 1}"
         for k, step in enumerate(self.steps):
             names = [f"v{j}" for j in step.args]
             out = f"v{len(self.arrays) + k}"

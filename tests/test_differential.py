@@ -28,7 +28,11 @@ DELIBERATE = [
 
 
 def _np(ns, t):
-    return (t.detach().numpy(force=True) if ns is torch else t.array) if t is not None else None
+    if t is None or ns is not torch:
+        return None if t is None else t.array
+    if t._is_zerotensor():  # torch's lazy zeros (numpy(force=True) on them can crash)
+        return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
+    return t.detach().numpy()
 
 
 def execute(ns, program, grads=True):

@@ -214,8 +214,26 @@ def test_std_and_var_of_a_constant_vector(fn):
 @pytest.mark.parametrize("x", [[2.0, 3.0, 7.0], [2.0, 2.0, 2.0]])
 @pytest.mark.parametrize("correction", [3, 5])
 def test_var_with_correction_at_or_above_the_count(x, correction):
-    check(lambda ns, t: t.var(correction=correction), f64(x), grads=())
-    check(lambda ns, t: t.std(correction=correction), f64(x), grads=())
+    check(lambda ns, t: t.var(correction=correction), f64(x))
+    check(lambda ns, t: t.std(correction=correction), f64(x))
+    check(lambda ns, t: t.var(0, correction=correction, keepdim=True), f64([x, x]).T)
+
+
+@pytest.mark.parametrize("shape,dim", [((), None), ((1,), None), ((2, 1), 1), ((1, 3), 0), ((0,), None)])
+def test_var_of_one_element_and_its_second_order(shape, dim):
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.5 + 0.25
+    check(lambda ns, t: t.var(dim), x)
+    results = []
+    for ns in (te, torch):
+        t = ns.tensor(x, requires_grad=True)
+        (g,) = (torch.autograd.grad if ns is torch else te.grad)([t.var(dim)], [t], create_graph=True,
+                                                                    grad_outputs=[ns.ones_like(t.var(dim))])
+        if not g.requires_grad:  # no graph behind the gradient: its derivative is 0
+            results.append(np.zeros(shape))
+            continue
+        (g2,) = (torch.autograd.grad if ns is torch else te.grad)([(g * g).sum()], [t], allow_unused=True)
+        results.append(np.zeros(shape) if g2 is None else (g2.detach().numpy() if ns is torch else g2.array))
+    np.testing.assert_equal(results[0], results[1])
 
 
 def test_float32_var_of_equal_large_values_is_zero():

@@ -48,9 +48,8 @@ class ReductionMethods:
         axes = self._axes(dim, "var")
         count = int(np.prod([self.shape[a] for a in axes]))
         correction = (1 if unbiased else 0) if correction is None else correction
-        centred = self - self.mean(axes, keepdim=True)
-        squares = (centred * centred).sum(axes, keepdim)
-        return squares / float(count - correction) if count > correction else squares * float("inf")
+        return R.Variance.apply(self._float("var"), axes=axes, keepdim=keepdim, dof=count - correction,
+                                all_elements=dim is None or not self.ndim)
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
         """sqrt(var), with torch's gradient 0 where std is 0 (a constant vector), not 0 * inf."""

@@ -1,4 +1,6 @@
 """Reductions: sum, max/min (with torch's tie rules), logsumexp. Formulas: derivations/engine_ops.tex."""
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
 
@@ -90,3 +92,34 @@ class LogSumExp(Function):
         x = self.inputs[0]
         shape = _keepdim_shape(x.shape, self.axes)
         return (g.reshape(shape) * (x - self.output().reshape(shape)).exp(),)
+
+
+class Variance(Function):
+    r"""$z = \sum (x - \bar x)^2 / (n - c)$ over the axes ($n$ elements, correction $c$), with torch's
+    gradient $\bar x = \bar z\, 2 (x - \bar x) / (n - c)$ written as one formula (composed, the mean's
+    own backward would add $\infty - \infty$ = nan next to an infinite element). With no degrees of
+    freedom left ($n \le c$) the value is inf (nan for 0 / 0) and, as in torch, the gradient over
+    given dims keeps the formula with the signed $n - c$, while over all elements (``dim=None``)
+    it is $\bar z \cdot (x = \bar x\ ?\ \text{nan} : \infty)$, a constant factor."""
+
+    saves_inputs = False
+
+    def forward(self, x, axes, keepdim, dof, all_elements):
+        xp = array_module(x)
+        self.axes, self.dof, self.all_elements = axes, dof, all_elements
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = x.mean(axis=axes, keepdims=True) if x.size else xp.full(_keepdim_shape(x.shape, axes), np.nan, x.dtype)
+            squares = ((x - mean) ** 2).sum(axis=axes, keepdims=keepdim)
+            if dof > 0:
+                return squares / x.dtype.type(dof)
+            if all_elements:
+                self.factor = xp.where(x == mean, np.nan, np.inf).astype(x.dtype)
+            return (squares * np.inf).astype(x.dtype)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        g = g.reshape(_keepdim_shape(x.shape, self.axes)).expand(x.shape)
+        if self.dof <= 0 and self.all_elements:
+            return (g * x._wrap(self.factor),)
+        scale = 2.0 / self.dof if self.dof else float("inf")
+        return (g * (x - x.mean(self.axes, keepdim=True)) * scale,)
