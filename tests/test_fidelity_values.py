@@ -189,6 +189,10 @@ def test_nan_inputs_pass_gradients_like_torch(fn):
     check(fn, f64([nan, 1.0, 1.0]))
 
 
+def test_abs_of_nan_gets_gradient_zero():  # found by the differential test (minimum(abs(log(-1)), ...))
+    check(lambda ns, x: ns.minimum(x.log().abs(), x.log()), f64([-1.1361942533410152, 2.0]))
+
+
 def test_masked_backwards_stay_differentiable():
     x = te.tensor(f64([[1.0, -2.0], [3.0, 0.5]]), requires_grad=True)
     tx = torch.tensor(x.array, requires_grad=True)

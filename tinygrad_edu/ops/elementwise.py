@@ -134,7 +134,8 @@ class Abs(Function):
 
     def backward(self, g):
         x = self.inputs[0].array
-        return (g * array_module(x).sign(x),)
+        xp = array_module(x)
+        return (g * xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype),)  # sign(nan) is 0, as in torch
 
 
 class Sigmoid(Function):
