@@ -1,9 +1,12 @@
 """Constructors (``tensor``, ``zeros``, ``randn``, ...), the random seed, and the top-level functions
 that combine tensors (``cat``, ``stack``, ``pad``), with torch's names and arguments."""
+import functools
+
 import numpy as np
 
 from .autograd import EngineError, EngineTypeError
 from .backend import cuda_available, parse_device, xp_for
+from .dtypes import promote_types
 from .ops import movement as M
 from .tensor import Tensor, as_array, float32, int64
 
@@ -150,7 +153,8 @@ def cat(tensors, dim=0):
         if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape)) if k != axis):
             raise EngineError(f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match tensor 0's "
                               f"{tuple(first.shape)} outside dim {dim}")
-    tensors = [first._pair(t)[1] if t.dtype != first.dtype else t for t in tensors]
+    dtype = functools.reduce(promote_types, [t.dtype for t in tensors])  # torch.cat's promotion
+    tensors = [t if t.dtype == dtype else t.to(dtype) for t in tensors]
     return M.Cat.apply(*tensors, axis=axis)
 
 

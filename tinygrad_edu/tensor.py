@@ -9,6 +9,7 @@ import numpy as np
 from . import autograd
 from .autograd import EngineError, EngineTypeError
 from .backend import array_module, device_of, to_device, to_numpy, xp_for
+from .dtypes import float_result_type, result_type
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -186,32 +187,26 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
         autograd.run_backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
 
     # ----- arithmetic --------------------------------------------------------------------
-    def _operand(self, other):
-        """``other`` as a Tensor for a binary op with self, with torch's dtype rules: a Python
-        number takes self's dtype (an int tensor with a Python float becomes float32)."""
+    def _operand(self, other, dtype=None):
+        """``other`` as a Tensor for a binary op with self; a Python number becomes a 0-d tensor
+        of ``dtype`` (default: the dtype of ``self op other`` by torch's rules, ``dtypes.py``)."""
         if isinstance(other, Tensor):
-            return other
+            return other if dtype is None or other.dtype == dtype else other.to(dtype)
         if isinstance(other, np.generic) and other.ndim == 0:
             other = other.item()  # a NumPy scalar acts as a Python number, like in torch
         if isinstance(other, (bool, int, float)):
-            xp = self._xp
-            if _is_float(self.dtype) or (isinstance(other, int) and not isinstance(other, float)):
-                return Tensor._wrap(xp.asarray(other, dtype=self.dtype if self.dtype != bool_ else None))
-            return Tensor._wrap(xp.asarray(other, dtype=float32))
+            return Tensor._wrap(self._xp.asarray(other, dtype=dtype or result_type(self, other)))
         if hasattr(other, "dtype") or isinstance(other, (list, tuple)):
-            return Tensor._wrap(as_array(other, device=self.device, copy=False))
+            t = Tensor._wrap(as_array(other, device=self.device, copy=False))
+            return t if dtype is None or t.dtype == dtype else t.to(dtype)
         raise EngineTypeError(f"expected a Tensor, a number or an array, got {type(other).__name__}")
 
-    def _pair(self, other):
-        """(self, other) as two tensors; an integer tensor meeting a float one becomes float
-        (NumPy would pick float64 for int64 with float32, torch keeps the float's dtype)."""
-        a, b = self, self._operand(other)
-        if a.dtype != b.dtype:
-            if _is_float(a.dtype) and b.dtype.kind in "iu":
-                b = b.to(a.dtype)
-            elif _is_float(b.dtype) and a.dtype.kind in "iu":
-                a = a.to(b.dtype)
-        return a, b
+    def _pair(self, other, floating=False):
+        """(self, other) as two tensors of their common dtype, torch's ``result_type`` (a 0-d
+        tensor or a Python number only lifts the category: float32 (3,) + 0-d float64 is float32);
+        ``floating``: an op computed in floating point (``/``), so integers become float32."""
+        dtype = (float_result_type if floating else result_type)(self, other)
+        return (self if self.dtype == dtype else self.to(dtype)), self._operand(other, dtype)
 
     def __add__(self, other): return E.Add.apply(*self._pair(other))
     def __radd__(self, other): a, b = self._pair(other); return E.Add.apply(b, a)
@@ -222,18 +217,16 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
     def __neg__(self): return E.Neg.apply(self)
 
     def __truediv__(self, other):
-        a, b = self._pair(other)
-        if not _is_float(a.dtype):
-            a, b = a.to(float32), b.to(float32)
-        return E.Div.apply(a, b)
+        return E.Div.apply(*self._pair(other, floating=True))
 
     def __rtruediv__(self, other):
-        a, b = self._pair(other)
-        return Tensor.__truediv__(b, a)
+        a, b = self._pair(other, floating=True)
+        return E.Div.apply(b, a)
 
     def __pow__(self, exponent):
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return E.PowScalar.apply(self, exponent=exponent)
+            dtype = result_type(self, exponent)
+            return E.PowScalar.apply(self if self.dtype == dtype else self.to(dtype), exponent=exponent)
         return E.Pow.apply(*self._pair(exponent))
 
     def __rpow__(self, base):
@@ -326,7 +319,8 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self if min is None else maximum(self, min)
             return out if max is None else minimum(out, max)
-        return E.Clamp.apply(self, lo=min, hi=max)
+        dtype = result_type(self, *(b for b in (min, max) if b is not None))
+        return E.Clamp.apply(self if self.dtype == dtype else self.to(dtype), lo=min, hi=max)
 
     clip = clamp
     maximum = lambda self, other: maximum(self, other)

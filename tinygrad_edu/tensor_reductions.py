@@ -50,28 +50,33 @@ class ReductionMethods:
         x = self._float("mean") if dtype is None else self.to(dtype)
         axes = x._axes(axis if dim is None else dim, "mean")
         count = int(np.prod([x.shape[a] for a in axes]))
-        return x.sum(axes, keepdim) * (1.0 / count if count else float("nan"))
+        return x.sum(axes, keepdim) / float(count) if count else x.sum(axes, keepdim) * float("nan")
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, _op="var"):
-        """Variance with ``correction`` (1 by default: the unbiased estimate, like torch)."""
+        """Variance with ``correction`` (1 by default: the unbiased estimate, like torch); with no
+        degrees of freedom left (count <= correction) it is sum / 0: inf, or nan for 0 / 0."""
         dim = axis if dim is None else dim
         axes = self._float(_op)._axes(dim, _op)
         count = int(np.prod([self.shape[a] for a in axes]))
         correction = (1 if unbiased else 0) if correction is None else correction
-        centred = self - self.mean(axes, keepdim=True)
-        return (centred * centred).sum(axes, keepdim) * (1.0 / max(count - correction, 0) if count > correction else float("nan"))
+        return R.Variance.apply(self._float(_op), axes=axes, keepdim=keepdim, dof=count - correction,
+                                all_elements=dim is None or not self.ndim)
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None):
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, _op="std").sqrt()
+        """sqrt(var), with torch's gradient 0 where std is 0 (a constant vector), not 0 * inf."""
+        var = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, _op="std")
+        nonzero = var.array != 0
+        return var.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
 
     def _extremum(self, dim, keepdim, largest, op, axis=None):
         dim = axis if dim is None else dim
         if isinstance(dim, type(self)):  # torch.max(a, b) is maximum(a, b)
             return (self.maximum if largest else self.minimum)(dim)
-        if self.numel() == 0:
-            raise EngineError(f"{op}: the tensor of shape {tuple(self.shape)} is empty: no {op} to take")
+        if self.numel() == 0 and (dim is None or self.ndim and self.shape[self._axis(dim, op)] == 0):
+            raise EngineError(f"{op}: the tensor of shape {tuple(self.shape)} is empty along the reduced dim: "
+                              f"no {op} to take")
         if dim is None:  # one value; ties share the gradient
-            return R.Extremum.apply(self, axes=self._axes(None, op), keepdim=False, largest=largest)
+            return R.Extremum.apply(self, axes=self._axes(None, op), keepdim=False, largest=largest, select=True)
         axis = self._axis(dim, op) if self.ndim else None
         if axis is None:  # a 0-d tensor
             return ValuesIndices(self, self._wrap(self._xp.zeros((), dtype=np.int64)))

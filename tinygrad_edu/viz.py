@@ -39,7 +39,7 @@ RULES = {
     "Conv2dWeight": "bilinear in (x, y): each gradient is a convolution of g with the other",
     "IndexBackward": "d/dg = its gradient read at the index",
     "IndexPut": "d/dx = g off the index, d/dv = g at the index", "CustomNode": "your backward(ctx, g)",
-    "Contiguous": "g passes through unchanged",
+    "Contiguous": "g passes through unchanged", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
 }
 
 

@@ -73,7 +73,8 @@ class _Linear(Function):
     def backward(self, g):
         x, w = self.inputs[:2]
         gx = g @ w if x.requires_grad else None
-        g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1]))
+        rows = int(np.prod(g.shape[:-1]))  # not -1: that is ambiguous when out_features is 0
+        g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1]))
         gw = g2.T @ x2 if w.requires_grad else None
         gb = g.sum(dim=tuple(range(g.ndim - 1))) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
         return gx, gw, gb

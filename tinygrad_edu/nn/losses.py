@@ -64,8 +64,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     loss = -(picked * Tensor._wrap(coef))
     if not valid.all():
         loss = loss.where(valid.reshape(-1), 0.0)
-    if reduction == "mean":
-        return loss.sum() * (1.0 / float(coef.sum()))
+    if reduction == "mean":  # every target ignored (or none at all): 0 / 0 = nan, like torch
+        total = coef.sum()
+        return loss.sum() / Tensor._wrap(total) if total else loss.sum() * float("nan")
     return _reduce(loss.reshape(t.shape), reduction, op)
 
 
@@ -114,10 +115,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form."""
     op = "binary_cross_entropy_with_logits"
     target = _same_shape(op, input, target)
-    if pos_weight is None:
-        loss = softplus(input) - target * input
-    else:
-        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus(-input)
+    log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
+    loss = (1.0 - target) * input + log_weight * softplus(-input)  # torch's form, also at +-inf
     return _reduce(loss if weight is None else loss * weight, reduction, op)
 
 
@@ -130,18 +129,40 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
+def _norm2(input, dim):
+    r"""$\|x\|_2$ along dim (kept), with torch's gradient $x / \|x\|$ set to 0 where the norm is 0
+    (sqrt's derivative there is infinite: the double ``where`` keeps 0 * inf out of backward)."""
+    squares = (input * input).sum(dim, keepdim=True)
+    nonzero = squares.array != 0
+    return squares.where(nonzero, 1.0).sqrt().where(nonzero, 0.0)
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12):
-    """``input / max(||input||_p, eps)`` along dim (torch's F.normalize)."""
+    """``input / max(||input||_p, eps)`` along dim (torch's F.normalize; a zero vector stays zero
+    and gets the finite gradient ``g / eps``, as in torch)."""
     if p == 2:
-        norm = (input * input).sum(dim, keepdim=True).sqrt()
+        norm = _norm2(input, dim)
     else:
         norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
     return input / norm.clamp(min=eps)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """``sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps))`` along dim (torch 2's form; broadcasts)."""
-    return (normalize(x1, 2, dim, eps) * normalize(x2, 2, dim, eps)).sum(dim)
+    """``sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps))`` along dim, after broadcasting x1 with x2
+    (torch 2's form). As in torch the norms are clamped outside the graph: below eps the value uses
+    eps, the gradient still flows through the norm."""
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise EngineError(f"cosine_similarity: x1 of shape {tuple(x1.shape)} and x2 of shape "
+                          f"{tuple(x2.shape)} do not broadcast") from None
+    x1, x2 = x1._pair(x2)
+    x1, x2 = x1.expand(*shape), x2.expand(*shape)
+
+    def unit(x):
+        norm = _norm2(x, dim)
+        return x / norm.where(norm.array >= eps, norm - norm.detach() + eps)
+    return (unit(x1) * unit(x2)).sum(dim)
 
 
 def info_nce_loss(z, temperature=0.5):

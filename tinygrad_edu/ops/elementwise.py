@@ -134,7 +134,8 @@ class Abs(Function):
 
     def backward(self, g):
         x = self.inputs[0].array
-        return (g * array_module(x).sign(x),)
+        xp = array_module(x)
+        return (g * xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype),)  # sign(nan) is 0, as in torch
 
 
 class Sigmoid(Function):
@@ -166,7 +167,7 @@ class Tanh(Function):
 
 
 class Relu(Function):
-    r"""$z = \max(x, 0)$; $\bar x = \bar z\,[x > 0]$ (0 at $x = 0$, like torch)."""
+    r"""$z = \max(x, 0)$; $\bar x = [x > 0]\,?\,\bar z : 0$ (0 at $x = 0$, like torch)."""
 
     saves_inputs, saves_output = False, True  # backward reads only the output
 
@@ -174,7 +175,9 @@ class Relu(Function):
         return array_module(x).maximum(x, 0)
 
     def backward(self, g):
-        return (g * (self.output().array > 0),)  # from the output: no mask kept between the passes
+        # selected, not multiplied (an infinite g must not make inf * 0 = NaN); from the output,
+        # so no mask is kept between the passes; a NaN input passes its gradient, like torch
+        return (g.where(~(self.output().array <= 0), 0.0),)
 
 
 class Clamp(Function):
@@ -193,34 +196,31 @@ class Clamp(Function):
         return xp.clip(x, lo, hi)
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (g.where(self.mask, 0.0),)  # selected: an infinite g stays out of the clamped part
 
 
 class Maximum(Function):
-    r"""$z = \max(a, b)$; the gradient goes to the larger input, split in half on ties (torch's rule)."""
+    r"""$z = \max(a, b)$; $\bar a = \bar z$ where $a > b$, $\bar z / 2$ on ties, 0 where $a < b$ (and
+    $\bar b$ likewise): torch's rule, so a NaN operand (neither larger nor smaller) gets $\bar z$ on
+    both sides. Selected with ``where``, never multiplied by a 0/1 mask: no inf * 0 = NaN."""
 
     saves_inputs = False  # backward needs no input values
+    largest = True
 
     def forward(self, a, b):
-        half = (a == b).astype(a.dtype) * 0.5
-        self.to_a, self.to_b = (a > b) + half, (a < b) + half
-        return array_module(a).maximum(a, b)
+        self.tie = a == b
+        self.a_loses, self.b_loses = (a < b, a > b) if self.largest else (a > b, a < b)
+        return (array_module(a).maximum if self.largest else array_module(a).minimum)(a, b)
 
     def backward(self, g):
-        return g * self.to_a, g * self.to_b
+        shared = (g * 0.5).where(self.tie, g)
+        return shared.where(~self.a_loses, 0.0), shared.where(~self.b_loses, 0.0)
 
 
-class Minimum(Function):
-    r"""$z = \min(a, b)$; the gradient goes to the smaller input, split in half on ties."""
+class Minimum(Maximum):
+    r"""$z = \min(a, b)$; the gradient goes to the smaller input, split in half on ties (as Maximum)."""
 
-    saves_inputs = False  # backward needs no input values
-
-    def forward(self, a, b):
-        half = (a == b).astype(a.dtype) * 0.5
-        self.to_a, self.to_b = (a < b) + half, (a > b) + half
-        return array_module(a).minimum(a, b)
-
-    backward = Maximum.backward
+    largest = False
 
 
 class Where(Function):

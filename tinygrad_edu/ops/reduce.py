@@ -1,4 +1,6 @@
 """Reductions: sum, max/min (with torch's tie rules), logsumexp. Formulas: derivations/engine_ops.tex."""
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
 
@@ -27,20 +29,28 @@ class Sum(Function):
 
 class Extremum(Function):
     """max or min over axes (``x.max()``, ``amax``): tied elements share the gradient evenly,
-    torch's rule for these."""
+    torch's rule for these. torch's two differ at infinities and NaN, and so do these: ``amax``
+    multiplies by the share (an infinite gradient gives NaN off the maximum, a NaN maximum gives
+    NaN everywhere); ``x.max()`` (``select=True``) selects the maximal elements (NaN ones when the
+    maximum is NaN) and gives 0 elsewhere."""
 
     saves_inputs = False
 
-    def forward(self, x, axes, keepdim, largest):
-        self.axes = axes
+    def forward(self, x, axes, keepdim, largest, select=False):
+        xp = array_module(x)
+        self.axes, self.select = axes, select
         values = (x.max if largest else x.min)(axis=axes, keepdims=True)
-        tied = (x == values).astype(x.dtype)
-        self.share = tied / tied.sum(axis=axes, keepdims=True)
+        tied = x == values
+        if select and xp.isnan(values).any():
+            tied = xp.where(xp.isnan(values), xp.isnan(x), tied)
+        self.tied = tied
+        self.share = tied.astype(x.dtype) / tied.sum(axis=axes, keepdims=True)
         return values if keepdim else values.reshape(_drop_axes(values.shape, axes))
 
     def backward(self, g):
         x = self.inputs[0]
-        return (g.reshape(_keepdim_shape(x.shape, self.axes)) * self.share,)
+        g = g.reshape(_keepdim_shape(x.shape, self.axes)) * self.share
+        return (g.where(self.tied, 0.0) if self.select else g,)
 
 
 class TakeAlong(Function):
@@ -52,14 +62,14 @@ class TakeAlong(Function):
     def forward(self, x, index, axis, keepdim):
         xp = array_module(x)
         self.axis = axis
-        self.picked = xp.zeros(x.shape, dtype=x.dtype)
-        xp.put_along_axis(self.picked, index, 1, axis=axis)
+        self.picked = xp.zeros(x.shape, dtype=bool)
+        xp.put_along_axis(self.picked, index, True, axis=axis)
         values = xp.take_along_axis(x, index, axis=axis)
         return values if keepdim else values.squeeze(axis)
 
     def backward(self, g):
-        x = self.inputs[0]
-        return (g.reshape(_keepdim_shape(x.shape, (self.axis,))) * self.picked,)
+        x = self.inputs[0]  # selected, not multiplied by 0/1: an infinite g gives no inf * 0 = NaN
+        return (g.reshape(_keepdim_shape(x.shape, (self.axis,))).expand(x.shape).where(self.picked, 0.0),)
 
 
 class LogSumExp(Function):
@@ -82,3 +92,34 @@ class LogSumExp(Function):
         x = self.inputs[0]
         shape = _keepdim_shape(x.shape, self.axes)
         return (g.reshape(shape) * (x - self.output().reshape(shape)).exp(),)
+
+
+class Variance(Function):
+    r"""$z = \sum (x - \bar x)^2 / (n - c)$ over the axes ($n$ elements, correction $c$), with torch's
+    gradient $\bar x = \bar z\, 2 (x - \bar x) / (n - c)$ written as one formula (composed, the mean's
+    own backward would add $\infty - \infty$ = nan next to an infinite element). With no degrees of
+    freedom left ($n \le c$) the value is inf (nan for 0 / 0) and, as in torch, the gradient over
+    given dims keeps the formula with the signed $n - c$, while over all elements (``dim=None``)
+    it is $\bar z \cdot (x = \bar x\ ?\ \text{nan} : \infty)$, a constant factor."""
+
+    saves_inputs = False
+
+    def forward(self, x, axes, keepdim, dof, all_elements):
+        xp = array_module(x)
+        self.axes, self.dof, self.all_elements = axes, dof, all_elements
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = x.mean(axis=axes, keepdims=True) if x.size else xp.full(_keepdim_shape(x.shape, axes), np.nan, x.dtype)
+            squares = ((x - mean) ** 2).sum(axis=axes, keepdims=keepdim)
+            if dof > 0:
+                return squares / x.dtype.type(dof)
+            if all_elements:
+                self.factor = xp.where(x == mean, np.nan, np.inf).astype(x.dtype)
+            return (squares * np.inf).astype(x.dtype)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        g = g.reshape(_keepdim_shape(x.shape, self.axes)).expand(x.shape)
+        if self.dof <= 0 and self.all_elements:
+            return (g * x._wrap(self.factor),)
+        scale = 2.0 / self.dof if self.dof else float("inf")
+        return (g * (x - x.mean(self.axes, keepdim=True)) * scale,)

@@ -1,0 +1,205 @@
+"""Differential test: random small programs (tests/differential_programs.py) run on torch and on
+the engine from the same arrays; every intermediate value, dtype and shape, every input gradient
+(random upstream gradient) and, on a subset, second-order gradients must agree. Where torch
+raises, the engine must raise too.
+
+Profiles: 200 programs in the default suite; ``TINYGRAD_EDU_DIFF_EXAMPLES=20000`` (or
+``--runslow``: 5,000) for a large run, which counts mismatches instead of stopping at the first
+and prints ``differential: N programs, M mismatches``. A failing program is shrunk by hypothesis
+and printed as Python that reproduces it.
+"""
+import os
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+import hypothesis.strategies as st
+
+import tinygrad_edu as te
+from differential_programs import Program, programs, run_step
+
+# Where the engine is deliberately different from torch (more exact), with the float64 reference
+# that shows who is right. The comparison consults it; keep it short and honest.
+DELIBERATE = [
+    # (op name, what differs, why, reference)
+]
+
+
+def _np(ns, t):
+    if t is None or ns is not torch:
+        return None if t is None else t.array
+    if t._is_zerotensor():  # torch's lazy zeros (numpy(force=True) on them can crash)
+        return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
+    return t.detach().numpy()
+
+
+def execute(ns, program, grads=True):
+    """Run on one library: {"values": [(array, dtype)], "error": (step, exc), "grads", "grads2"}."""
+    tensors = [ns.tensor(a, requires_grad=a.dtype.kind == "f") for a in program.arrays]
+    values, result = list(tensors), {"error": None, "grads": None, "grads2": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, step in enumerate(program.steps):
+            try:
+                values.append(run_step(ns, step, values))
+            except Exception as error:  # noqa: BLE001  (any exception type, reported)
+                result["error"] = (k, error)
+                break
+        result["values"] = [(_np(ns, v), str(v.dtype).replace("torch.", ""), tuple(v.shape)) for v in values]
+        if grads and result["error"] is None:
+            _gradients(ns, program, tensors, values[-1], result)
+    return result
+
+
+def _gradients(ns, program, inputs, out, result):
+    leaves = [t for t in inputs if t.requires_grad]
+    if not out.requires_grad or not leaves:
+        return
+    grad = torch.autograd.grad if ns is torch else te.grad
+    up = np.random.default_rng(program.upstream_seed).standard_normal(tuple(out.shape))
+    up = ns.tensor(np.asarray(up).astype(str(out.dtype).replace("torch.", "")))
+    try:
+        gs = grad([out], leaves, grad_outputs=[up], create_graph=program.second_order, allow_unused=True)
+    except Exception as error:  # noqa: BLE001
+        result["error"] = ("backward", error)
+        return
+    result["grads"] = [(_np(ns, g), str(g.dtype).replace("torch.", ""), tuple(g.shape)) if g is not None else None
+                       for g in gs]
+    if program.second_order:
+        terms = [(g * g).sum() for g in gs if g is not None and g.requires_grad]
+        result["grads2"] = [None] * len(leaves)  # no graph behind the gradient: the second order is 0
+        if terms:
+            try:
+                g2 = grad([sum(terms[1:], terms[0])], leaves, allow_unused=True)
+            except Exception as error:  # noqa: BLE001
+                result["error"] = ("second order", error)
+                return
+            result["grads2"] = [None if g is None else (_np(ns, g), str(g.dtype).replace("torch.", ""), tuple(g.shape))
+                                for g in g2]
+
+
+TOL = {"float64": 1e-7, "float32": 2e-4, "float16": 1e-2}
+
+
+def differ(e, t, tol):
+    """Why two (array, dtype, shape) differ (``tol``: relative to the largest value), or None."""
+    (ea, ed, es), (ta, td, ts) = e, t
+    if ed != td or es != ts:
+        return f"dtype/shape: engine {ed} {es}, torch {td} {ts}"
+    ea, ta = np.asarray(ea), np.asarray(ta)
+    if ta.dtype.kind != "f":
+        return None if np.array_equal(ea, ta) else f"values: engine {ea.tolist()}, torch {ta.tolist()}"
+    if not np.array_equal(np.isnan(ea), np.isnan(ta)) or not np.array_equal(np.isposinf(ea), np.isposinf(ta)) \
+            or not np.array_equal(np.isneginf(ea), np.isneginf(ta)):
+        return f"nan/inf: engine {ea.tolist()}, torch {ta.tolist()}"
+    finite = np.isfinite(ta)
+    if not finite.any():
+        return None
+    scale = max(1.0, float(np.abs(ta[finite].astype(np.float64)).max()))
+    err = np.abs(ea[finite].astype(np.float64) - ta[finite].astype(np.float64))
+    return None if (err <= tol * scale).all() else f"values (max err {err.max():.3g}, scale {scale:.3g}): engine " \
+                                                   f"{ea.tolist()}, torch {ta.tolist()}"
+
+
+def _raises_honestly(error):
+    return "not supported" in str(error) or "not implemented" in str(error)
+
+
+def compare(program):
+    """The first difference between the libraries on ``program`` (a string), or None."""
+    t, e = execute(torch, program), execute(te, program)
+    if t["error"] is not None or e["error"] is not None:
+        if t["error"] is None and e["error"] is not None and _raises_honestly(e["error"][1]):
+            return None
+        if t["error"] is None or e["error"] is None or t["error"][0] != e["error"][0]:
+            return f"raising: torch {_err(t)}, engine {_err(e)}"
+    # a float64 value computed from float32 ones carries float32 rounding: the program's least
+    # precise dtype sets the tolerance
+    tol = max(TOL.get(v[1], 0.0) for v in t["values"])
+    for k, (ev, tv) in enumerate(zip(e["values"], t["values"])):
+        why = differ(ev, tv, tol)
+        if why:
+            return f"value v{k}: {why}"
+    for label in ("grads", "grads2"):
+        eg, tg = e[label] or [], t[label] or []
+        if len(eg) != len(tg):
+            return f"{label}: engine has {len(eg)}, torch {len(tg)}"
+        for i, (a, b) in enumerate(zip(eg, tg)):
+            if a is None or b is None:
+                a, b = _zero_for_none(a, b)
+            why = differ(a, b, tol) if a is not None else None
+            if why:
+                return f"{label} of input {i}: {why}"
+    return None
+
+
+def _zero_for_none(a, b):
+    """An unused input: None on one side may be zeros on the other (both mean "no dependence")."""
+    if a is None and b is None:
+        return None, None
+    other = a if b is None else b
+    zero = (np.zeros_like(other[0]), other[1], other[2])
+    return (zero, b) if a is None else (a, zero)
+
+
+def _err(result):
+    if result["error"] is None:
+        return "no error"
+    step, error = result["error"]
+    return f"{type(error).__name__} at step {step}: {str(error)[:160]}"
+
+
+def _shapes(program):
+    r = execute(te, program, grads=False)
+    if r["error"] is not None:
+        return None, None
+    return [v[2] for v in r["values"]], [np.dtype(v[1]) for v in r["values"]]
+
+
+def run_profile(examples, collect):
+    """Draw ``examples`` programs; with ``collect`` count mismatches (no shrinking), else fail on
+    the first one (hypothesis then shrinks it and prints the program)."""
+    counts = {"programs": 0, "mismatches": []}
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=not collect)
+    @given(st.data())
+    def body(data):
+        program = data.draw(programs(_shapes), label="program")
+        counts["programs"] += 1
+        why = compare(program)
+        if why and collect:
+            counts["mismatches"].append((why, program.code()))
+        elif why:
+            raise AssertionError(f"{why}\nreproduce with:\n{program.code()}")
+    body()
+    return counts
+
+
+def test_small_profile():
+    counts = run_profile(200, collect=False)
+    print(f"differential: {counts['programs']} programs, 0 mismatches")
+
+
+def _large_examples(config):
+    n = os.environ.get("TINYGRAD_EDU_DIFF_EXAMPLES")
+    return int(n) if n else (5000 if config.getoption("--runslow") else 0)
+
+
+def test_large_profile(request):
+    n = _large_examples(request.config)
+    if not n:
+        pytest.skip("large profile: set TINYGRAD_EDU_DIFF_EXAMPLES=20000 or pass --runslow")
+    counts = run_profile(n, collect=True)
+    kinds = {}
+    for why, code in counts["mismatches"]:
+        kinds.setdefault(why.split(":")[0] + ": " + why.split(":")[1][:60], []).append(code)
+    report = "\n\n".join(f"{k} ({len(v)}x):\n{v[0]}" for k, v in sorted(kinds.items(), key=lambda kv: -len(kv[1])))
+    print(f"differential: {counts['programs']} programs, {len(counts['mismatches'])} mismatches\n{report}")
+    assert not counts["mismatches"], f"{len(counts['mismatches'])} mismatches:\n{report[:20000]}"
+
+
+def test_a_known_program_prints_as_code():
+    program = Program([np.array([[1.0, 2.0]], dtype=np.float32)], [])
+    assert "ns.tensor(np.array([[1.0, 2.0]], dtype=np.float32).reshape((1, 2)), requires_grad=True)" in program.code()
