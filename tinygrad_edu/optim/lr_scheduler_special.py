@@ -167,7 +167,8 @@ def _phases(pct_start, total_steps, three_phase):
     up = phase(float(pct_start * total_steps) - 1, ("initial_lr", "max_lr"), ("max_momentum", "base_momentum"))
     if not three_phase:
         return [up, phase(total_steps - 1, ("max_lr", "min_lr"), ("base_momentum", "max_momentum"))]
-    return [up, phase(float(2 * pct_start * total_steps) - 2, ("max_lr", "initial_lr"), ("base_momentum", "max_momentum")),
+    down = phase(float(2 * pct_start * total_steps) - 2, ("max_lr", "initial_lr"), ("base_momentum", "max_momentum"))
+    return [up, down,
             phase(total_steps - 1, ("initial_lr", "min_lr"), ("max_momentum", "max_momentum"))]
 
 
