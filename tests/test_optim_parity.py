@@ -245,3 +245,18 @@ def test_imports_that_worked_before_still_work():
     from tinygrad_edu.optim import SGD, Adam, Optimizer  # noqa: F401
     from tinygrad_edu.optim.lr_scheduler import StepLR  # noqa: F401
     assert te.optim.SGD is SGD and issubclass(te.optim.AdamW, Adam) and issubclass(te.optim.RMSprop, Optimizer)
+
+
+def test_named_parameters_and_state_as_torchs():
+    """``Optimizer(model.named_parameters())`` keeps the names in ``param_names``, as torch 2.13 does;
+    ``opt.state`` is a defaultdict (``opt.state[p]`` of a parameter without state is ``{}``)."""
+    inits, targets = _problem(5)
+    ours = [Parameter(te.tensor(a)) for a in inits]
+    theirs = [torch.tensor(a, requires_grad=True) for a in inits]
+    ours_opt = optim.RMSprop([(f"w{i}", p) for i, p in enumerate(ours)], lr=0.01, momentum=0.5)
+    theirs_opt = torch.optim.RMSprop([(f"w{i}", p) for i, p in enumerate(theirs)], lr=0.01, momentum=0.5)
+    assert ours_opt.state[ours[0]] == {} and len(theirs_opt.state[theirs[0]]) == 0
+    _train(te, ours, ours_opt, targets, range(5))
+    _train(torch, theirs, theirs_opt, targets, range(5))
+    _assert_same(ours, ours_opt, theirs, theirs_opt)
+    assert ours_opt.state_dict()["param_groups"] == theirs_opt.state_dict()["param_groups"]

@@ -15,6 +15,8 @@ into FMA instructions, which NumPy cannot: the last bit may differ).
 0-d float32 tensor, as in torch. ``load_state_dict`` takes one of ours, or torch's with its tensors
 converted to NumPy arrays.
 """
+from collections import defaultdict
+
 import numpy as np
 
 from ..backend import device_of, to_device
@@ -40,7 +42,7 @@ class Optimizer:
     def __init__(self, params, defaults):
         _check_torch_only(type(self).__name__, defaults)
         self.defaults = dict(defaults)
-        self.state = {}  # Parameter -> dict of arrays and numbers
+        self.state = defaultdict(dict)  # Parameter -> dict of arrays and numbers (torch's defaultdict)
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
@@ -57,6 +59,9 @@ class Optimizer:
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        if group["params"] and all(isinstance(p, tuple) and len(p) == 2 for p in group["params"]):
+            group["param_names"] = [name for name, _ in group["params"]]  # model.named_parameters(), as torch
+            group["params"] = [p for _, p in group["params"]]
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in group["params"]:
             if not isinstance(p, Tensor):
@@ -85,7 +90,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 g = p.grad.array
-                self._update(group, p, -g if group.get("maximize", False) else g, self.state.setdefault(p, {}))
+                self._update(group, p, -g if group.get("maximize", False) else g, self.state[p])
                 p._changed_in_place()
         return loss
 
@@ -124,7 +129,7 @@ class Optimizer:
                                  f"optimizer's group: group {i} has {len(saved['params'])} parameters, the "
                                  f"optimizer's has {len(own['params'])}")
             by_index.update(zip(saved["params"], own["params"]))
-        self.state = {}
+        self.state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             p = by_index[int(key)]
             self.state[p] = {name: _restored(name, v, p, key) for name, v in values.items()}
