@@ -260,3 +260,29 @@ def test_named_parameters_and_state_as_torchs():
     _train(torch, theirs, theirs_opt, targets, range(5))
     _assert_same(ours, ours_opt, theirs, theirs_opt)
     assert ours_opt.state_dict()["param_groups"] == theirs_opt.state_dict()["param_groups"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not te.cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.parametrize("name, kwargs", CONFIGS[::3], ids=[f"{n}-{k}" for n, k in CONFIGS[::3]])
+def test_optimizers_on_cuda_match_cpu(name, kwargs):
+    """The same rules on CuPy arrays: 10 steps on the device equal 10 on the CPU; the state_dict
+    taken on the device loads into a CPU optimizer."""
+    inits, targets = _problem(6)
+    results = []
+    for device in ("cpu", "cuda"):
+        params = [Parameter(te.tensor(a, device=device)) for a in inits]
+        opt = getattr(optim, name)(params, **kwargs)
+        goal = [te.tensor(t, device=device) for t in targets]
+        for step in range(10):
+            opt.zero_grad()
+            sum(((p - t) * (p - t) * (1 + 0.1 * step)).sum() for p, t in zip(params, goal)).backward()
+            opt.step()
+        results.append(([p.detach().cpu().numpy() for p in params], opt.state_dict()))
+    for a, b in zip(results[0][0], results[1][0]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    cpu_opt = getattr(optim, name)([Parameter(te.tensor(a)) for a in results[1][0]], **kwargs)
+    cpu_opt.load_state_dict(results[1][1])
+    for state, saved in zip(cpu_opt.state.values(), results[0][1]["state"].values()):
+        for key in saved:
+            np.testing.assert_allclose(np.asarray(state[key]), _numpy(saved[key]), rtol=1e-10, atol=1e-12)
