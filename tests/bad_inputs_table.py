@@ -329,7 +329,7 @@ CASES = [
     # ----- optimizers ----------------------------------------------------------------------------------
     Case("SGD on a non-leaf", "optimize", _sgd_step_nonleaf, "torch: can't optimize a non-leaf Tensor"),
     Case("SGD empty parameter list", "optimizer", lambda L: L.optim.SGD([], lr=0.1)),
-    Case("SGD negative lr", "lr", lambda L: L.optim.SGD([leaf(L)], lr=-1.0)),
+    Case("SGD negative lr", "learning rate", lambda L: L.optim.SGD([leaf(L)], lr=-1.0)),
     Case("SGD given a tensor", "optimizer", lambda L: L.optim.SGD(leaf(L), lr=0.1)),
     Case("SGD nesterov without momentum", "nesterov", lambda L: L.optim.SGD([leaf(L)], lr=0.1, nesterov=True)),
     Case("Adam beta of 1", "beta", lambda L: L.optim.Adam([leaf(L)], betas=(1.0, 0.999))),

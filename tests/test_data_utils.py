@@ -99,7 +99,7 @@ def test_random_split_and_bad_arguments():
     assert len(a) == 7 and len(b) == 3
     seen = sorted(int(a[i][1].item()) for i in range(7)) + sorted(int(b[i][1].item()) for i in range(3))
     assert sorted(seen) == list(range(10))
-    with pytest.raises(ValueError, match="do not sum"):
+    with pytest.raises(ValueError, match="Sum of input lengths does not equal"):
         random_split(TensorDataset(x, y), [5, 3])
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(TensorDataset(x, y), batch_size=0)

@@ -143,7 +143,7 @@ def test_bad_arguments():
         optim.SGD([], lr=0.1)
     with pytest.raises(ValueError, match="Nesterov"):
         optim.SGD([p], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="lr=-1"):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         optim.Adam([p], lr=-1)
     with pytest.raises(TypeError, match="iterable"):
         optim.SGD(p, lr=0.1)
