@@ -34,15 +34,15 @@ def _float_input(op, input):
     return input
 
 
-def _no_inplace(op, inplace):
-    if inplace:
-        raise EngineError(f"not supported in tinygrad_edu: {op}(inplace=True); call it out of place")
+def _maybe_inplace(op, input, inplace, compute):
+    """``compute(input)``, or with ``inplace=True`` written into input's storage with torch's rules
+    (the engine's in-place machinery, tensor_inplace.py: an error on a leaf that requires grad)."""
+    x = _float_input(op, input)
+    return x._inplace(op + "_", compute) if inplace else compute(x)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    _no_inplace("leaky_relu", inplace)
-    x = _float_input("leaky_relu", input)
-    return x.where(x.array > 0, x * negative_slope)
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: x.where(x.array > 0, x * negative_slope))
 
 
 def _negative_exp_part(x, alpha, scale):
@@ -51,17 +51,13 @@ def _negative_exp_part(x, alpha, scale):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    _no_inplace("elu", inplace)
-    x = _float_input("elu", input)
-    return x.where(x.array > 0, _negative_exp_part(x, alpha, 1.0))
+    return _maybe_inplace("elu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, 1.0)))
 
 
 def celu(input, alpha=1.0, inplace=False):
-    _no_inplace("celu", inplace)
-    x = _float_input("celu", input)
     if alpha == 0:
-        raise EngineError("celu: ZeroDivisionError: alpha must not be 0 (the formula divides by it)")
-    return x.where(x.array > 0, _negative_exp_part(x, alpha, alpha))
+        raise EngineError("celu: ZeroDivisionError: alpha cannot be 0 for CELU (the formula divides by it)")
+    return _maybe_inplace("celu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, alpha)))
 
 
 def gelu(input, approximate="none"):
@@ -75,15 +71,11 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    _no_inplace("silu", inplace)
-    x = _float_input("silu", input)
-    return x * x.sigmoid()
+    return _maybe_inplace("silu", input, inplace, lambda x: x * x.sigmoid())
 
 
 def mish(input, inplace=False):
-    _no_inplace("mish", inplace)
-    x = _float_input("mish", input)
-    return x * Softplus.apply(x).tanh()
+    return _maybe_inplace("mish", input, inplace, lambda x: x * Softplus.apply(x).tanh())
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -95,25 +87,25 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    _no_inplace("hardtanh", inplace)
-    x = _float_input("hardtanh", input)
     if min_val > max_val:
-        raise EngineError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    inside = (x.array > min_val) & (x.array < max_val)  # torch's gradient: 0 at the edges too
-    return x.where(inside, x.detach().clamp(min=min_val, max=max_val))
+        raise EngineError(f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})")
+
+    def compute(x):
+        inside = (x.array > min_val) & (x.array < max_val)  # torch's gradient: 0 at the edges too
+        return x.where(inside, x.detach().clamp(min=min_val, max=max_val))
+    return _maybe_inplace("hardtanh", input, inplace, compute)
 
 
 def relu6(input, inplace=False):
-    _no_inplace("relu6", inplace)
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def hardswish(input, inplace=False):
-    _no_inplace("hardswish", inplace)
-    x = _float_input("hardswish", input)
-    inner = x.clamp(min=-3.0, max=3.0)  # clamp passes the gradient at -3 and 3 too, as torch's formula
-    middle = inner * (inner + 3.0) * (1.0 / 6.0)
-    return x.where(x.array > 3.0, middle.where(x.array >= -3.0, 0.0))
+    def compute(x):
+        inner = x.clamp(min=-3.0, max=3.0)  # clamp passes the gradient at -3 and 3 too, as torch's formula
+        middle = inner * (inner + 3.0) * (1.0 / 6.0)
+        return x.where(x.array > 3.0, middle.where(x.array >= -3.0, 0.0))
+    return _maybe_inplace("hardswish", input, inplace, compute)
 
 
 def softsign(input):
