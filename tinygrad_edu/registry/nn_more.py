@@ -45,7 +45,7 @@ def _batch_norm(ns, x, weight=None, bias=None, running=None, **kwargs):
     ``running`` (mean, var) as arrays gives evaluation mode."""
     if running is None:
         return ns.nn.functional.batch_norm(x, None, None, weight, bias, training=True, **kwargs)
-    mean, var = (ns.tensor(np.asarray(a, dtype=x.detach().numpy().dtype)) for a in running)
+    mean, var = (ns.tensor(a, dtype=x.dtype, device=x.device) for a in running)
     return ns.nn.functional.batch_norm(x, mean, var, weight, bias, training=False, **kwargs)
 
 
@@ -57,7 +57,7 @@ def _norm(name, size_arg):
 
 
 def _embedding(ns, weight, indices, **kwargs):
-    return ns.nn.functional.embedding(ns.tensor(indices), weight, **kwargs)
+    return ns.nn.functional.embedding(ns.tensor(indices, device=weight.device), weight, **kwargs)
 
 
 def _probabilities(x, rng):
