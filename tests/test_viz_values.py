@@ -51,4 +51,4 @@ def test_ee411_example_draws_the_by_hand_gradients():
             assert f"{v:.4f}".rstrip("0") in dot, (key, v)
     for node in ("z1", "a1", "z2", "loss, y = 1", "d/dx = s(x) (1 - s(x))", "d/dA = g B^T, d/dB = A^T g"):
         assert node in dot
-    assert dot.count("grad ") == 8  # every node but the constant x has its gradient
+    assert dot.count("grad ") == dot.count("label=") - 1 >= 8  # every node but the constant x has its gradient

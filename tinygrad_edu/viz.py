@@ -39,7 +39,8 @@ RULES = {
     "Conv2dWeight": "bilinear in (x, y): each gradient is a convolution of g with the other",
     "IndexBackward": "d/dg = its gradient read at the index",
     "IndexPut": "d/dx = g off the index, d/dv = g at the index", "CustomNode": "your backward(ctx, g)",
-    "Contiguous": "g passes through unchanged", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
+    "Contiguous": "g passes through unchanged", "Erf": "d/dx = 2/sqrt(pi) exp(-x^2)",
+    "Unfold": "g folded back (col2im)", "Fold": "g unfolded (im2col)", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
 }
 
 

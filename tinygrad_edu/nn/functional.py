@@ -3,10 +3,13 @@
 
 Convolution and pooling are fused ops (``ops/conv.py``, ``ops/pool.py``); everything else here is
 composed from engine ops, so its gradient (and gradient of gradient) comes from theirs; the losses
-are in ``nn/losses.py`` and re-exported here. Checks happen here,
+are in ``nn/losses.py`` and re-exported here, as are the functions of the small private modules
+``_functional_activation`` (leaky_relu, gelu, ...), ``_functional_norm`` (batch/layer/group norm),
+``_functional_pool`` (adaptive pooling, unfold/fold) and ``_functional_sparse`` (embedding). Checks happen here,
 before any work, and the errors name the function, what was expected and what was given.
 """
 import numbers
+import warnings
 
 import numpy as np
 
@@ -18,7 +21,7 @@ from ..ops import pool as P
 from ..tensor import Tensor
 
 __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "interpolate",
-           "upsample_nearest", "pad", "dropout", "relu", "sigmoid", "tanh", "softmax",
+           "upsample_nearest", "pad", "dropout", "dropout2d", "relu", "sigmoid", "tanh", "softmax",
            "log_softmax", "one_hot"]
 
 
@@ -245,6 +248,31 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * Tensor._wrap(input._xp.asarray(mask))
 
 
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: zero each whole channel ``input[n, c]`` with probability p, scale the rest by
+    1/(1-p). Like torch, a 3-D input is read as (N, C, L) (with torch's warning), and other ranks
+    but 4 are deprecated (warned) but dropped out along dims 0 and 1 all the same."""
+    if not 0 <= p <= 1:
+        raise EngineError(f"dropout2d: dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+                      "dim. Use dropout1d for that behaviour.", stacklevel=2)
+    elif input.ndim != 4:
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release (torch's warning).", stacklevel=2)
+    if not training or p == 0:
+        return input
+    if input.ndim < 2:
+        raise EngineError(f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got shape "
+                          f"{tuple(input.shape)}")
+    if p == 1:
+        return input * 0.0
+    keep = creation.default_generator().random(input.shape[:2]) >= p
+    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype).reshape(input.shape[:2] + (1,) * (input.ndim - 2))
+    return input * Tensor._wrap(input._xp.asarray(mask))
+
+
 def relu(input, inplace=False):
     return input.relu()
 
@@ -286,5 +314,11 @@ def one_hot(tensor, num_classes=-1):
 
 from .losses import *  # noqa: E402,F401,F403  (the losses, and the stable softplus)
 from .losses import __all__ as _loss_names  # noqa: E402
+from ._functional_activation import *  # noqa: E402,F401,F403  (leaky_relu, gelu, softplus, ...)
+from ._functional_activation import __all__ as _activation_names  # noqa: E402
+from ._functional_norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ._functional_pool import adaptive_avg_pool2d, adaptive_max_pool2d, fold, unfold  # noqa: E402,F401
+from ._functional_sparse import embedding  # noqa: E402,F401
 
-__all__ += _loss_names
+__all__ += _loss_names + _activation_names + ["batch_norm", "layer_norm", "group_norm", "adaptive_avg_pool2d",
+                                              "adaptive_max_pool2d", "unfold", "fold", "embedding"]

@@ -1,15 +1,17 @@
 """Losses as functions, with PyTorch's names and argument order (re-exported by
 ``tinygrad_edu.nn.functional``). Composed from engine ops, so their gradients (and gradients of
-gradients) come from those; the one fused op is the stable softplus of the logistic loss."""
+gradients) come from those; the logistic loss uses the stable softplus op (ops/special.py)."""
+import warnings
+
 import numpy as np
 
-from ..autograd import EngineError, EngineIndexError, EngineTypeError, Function
-from ..backend import array_module
+from ..autograd import EngineError, EngineIndexError, EngineTypeError
+from ..ops.special import Softplus
 from ..tensor import Tensor
 from .angle import circular_angle_loss  # noqa: F401  (nni2.T3, derived in derivations/nni2_theory.tex)
 
-__all__ = ["softplus", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
-            "cosine_similarity", "normalize", "info_nce_loss"]
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+           "cosine_similarity", "normalize", "info_nce_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -116,7 +118,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     op = "binary_cross_entropy_with_logits"
     target = _same_shape(op, input, target)
     log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-    loss = (1.0 - target) * input + log_weight * softplus(-input)  # torch's form, also at +-inf
+    loss = (1.0 - target) * input + log_weight * Softplus.apply(-input)  # torch's form, also at +-inf
     return _reduce(loss if weight is None else loss * weight, reduction, op)
 
 
@@ -183,20 +185,92 @@ def info_nce_loss(z, temperature=0.5):
     return cross_entropy(logits, target)
 
 
-class _Softplus(Function):
-    r"""$\log(1 + e^x)$ computed as ``logaddexp(0, x)`` (no overflow); $\bar x = \bar z\,\sigma(x)$."""
-
-    def forward(self, x):
-        return array_module(x).logaddexp(0, x)
-
-    def backward(self, g):
-        return (g * self.inputs[0].sigmoid(),)
+def _legacy_reduction(size_average, reduce, reduction):
+    """torch's old ``size_average``/``reduce`` flags, when given, override ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average, reduce = size_average is not False, reduce is not False
+    return "mean" if size_average and reduce else "sum" if reduce else "none"
 
 
-def softplus(input, beta=1.0, threshold=20.0):
-    """``log(1 + exp(beta x)) / beta``, stable for any x (torch's ``threshold`` switch to the identity is
-    not needed: the stable form is exact there)."""
-    return _Softplus.apply(input) if beta == 1 else _Softplus.apply(input * beta) * (1.0 / beta)
+def _broadcast_pair(op, input, target):
+    """torch warns (and broadcasts) when the target's shape differs from the input's."""
+    target = target if isinstance(target, Tensor) else input._operand(target)
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+    return target
+
+
+def _weighted(op, loss, weight, input, reduction, mean_by_weight):
+    """torch's optional elementwise ``weight`` of l1_loss (mean = sum(w l) / sum(w)) and huber_loss
+    (mean = mean(w l))."""
+    if weight is None:
+        return _reduce(loss, reduction, op)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise EngineError(f"{op}: Weights and input must have the same size: weight {tuple(weight.shape)}, "
+                          f"input {tuple(input.shape)}")
+    loss = loss * weight
+    if reduction == "mean" and mean_by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction, op)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """``|input - target|`` (broadcast, with torch's warning, when the shapes differ)."""
+    target = _broadcast_pair("l1_loss", input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _weighted("l1_loss", (input - target).abs(), weight, input, reduction, mean_by_weight=True)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    r"""$rac12 d^2 / eta$ where $|d| < eta$, else $|d| - eta/2$ ($d$ = input - target);
+    ``beta=0`` is the L1 loss."""
+    if beta < 0:
+        raise EngineError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
+    target = _broadcast_pair("smooth_l1_loss", input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d = input - target
+    if beta == 0:
+        return _reduce(d.abs(), reduction, "smooth_l1_loss")
+    loss = (d * d * (0.5 / beta)).where(d.abs().array < beta, d.abs() - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    r"""$rac12 d^2$ where $|d| < \delta$, else $\delta (|d| - \delta/2)$: ``delta`` times
+    smooth_l1_loss with ``beta=delta``."""
+    if not delta > 0:
+        raise EngineError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
+    target = _broadcast_pair("huber_loss", input, target)
+    d = input - target
+    loss = (d * d * 0.5).where(d.abs().array < delta, (d.abs() - 0.5 * delta) * delta)
+    return _weighted("huber_loss", loss, weight, input, reduction, mean_by_weight=False)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    r"""Pointwise $t (\log t - x)$ with $0 \log 0 = 0$ (input $x$ holds log-probabilities), or
+    $e^t (t - x)$ with ``log_target=True``. ``reduction='batchmean'`` divides the sum by the batch
+    size (the KL divergence); ``'mean'`` divides by the number of elements, with torch's warning."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise EngineError(f"kl_div: {reduction} is not a valid value for reduction (expected 'mean', "
+                          "'batchmean', 'sum' or 'none')")
+    if reduction == "mean" and size_average is None and reduce is None:
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    target = target if isinstance(target, Tensor) else input._operand(target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        zero = target.array == 0
+        loss = (target * target.where(~zero, 1.0).log()).where(~zero, 0.0) - target * input
+    if reduction == "batchmean":
+        return loss.sum() * (1.0 / input.shape[0]) if input.ndim else loss.sum()
+    return _reduce(loss, reduction, "kl_div")
 
 
 __all__.append("circular_angle_loss")

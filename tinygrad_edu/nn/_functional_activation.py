@@ -1,0 +1,113 @@
+r"""The activations of ``F`` beyond relu/sigmoid/tanh, composed from engine ops (so gradients and
+gradients of gradients come from theirs), with torch's values *and* torch's gradients at the
+kinks:
+
+- leaky_relu  $x$ if $x > 0$ else $a x$ (gradient $a$ at 0);
+- elu         $x$ if $x > 0$ else $\alpha(e^x - 1)$ (gradient $\alpha$ at 0);
+- celu        $\max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))$;
+- gelu        $x \Phi(x) = \frac x2 (1 + \operatorname{erf}(x/\sqrt2))$, or with ``approximate='tanh'``
+              $\frac x2 (1 + \tanh(\sqrt{2/\pi}(x + 0.044715 x^3)))$;
+- silu        $x \sigma(x)$;  mish  $x \tanh(\operatorname{softplus}(x))$;
+- softplus    $\frac1\beta \log(1 + e^{\beta x})$, and $x$ where $\beta x > $ threshold (torch's switch);
+- hardtanh    clamp to $[lo, hi]$, gradient 1 strictly inside only; relu6 = hardtanh(0, 6);
+- hardswish   $0$ for $x < -3$, $x$ for $x > 3$, $x (x + 3)/6$ between (gradient $x/3 + 1/2$ on $[-3, 3]$);
+- softsign    $x / (1 + |x|)$.
+
+The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
+(an inf there would turn into 0 * inf = NaN in backward).
+"""
+import math
+
+from ..autograd import EngineError, EngineTypeError
+from ..tensor import Tensor
+from ..ops.special import Erf, Softplus
+
+__all__ = ["leaky_relu", "elu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardswish",
+           "softsign"]
+
+
+def _float_input(op, input):
+    if not isinstance(input, Tensor):
+        raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise EngineTypeError(f"{op}: expected a floating point tensor, got {input.dtype}")
+    return input
+
+
+def _maybe_inplace(op, input, inplace, compute):
+    """``compute(input)``, or with ``inplace=True`` written into input's storage with torch's rules
+    (the engine's in-place machinery, tensor_inplace.py: an error on a leaf that requires grad)."""
+    x = _float_input(op, input)
+    return x._inplace(op + "_", compute) if inplace else compute(x)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: x.where(x.array > 0, x * negative_slope))
+
+
+def _negative_exp_part(x, alpha, scale):
+    """$\\alpha (e^{x / scale} - 1)$, evaluated on min(x, 0) (never overflows)."""
+    return ((x.clamp(max=0.0) * (1.0 / scale)).exp() - 1.0) * alpha
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace("elu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, 1.0)))
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise EngineError("celu: ZeroDivisionError: alpha cannot be 0 for CELU (the formula divides by it)")
+    return _maybe_inplace("celu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, alpha)))
+
+
+def gelu(input, approximate="none"):
+    x = _float_input("gelu", input)
+    if approximate == "none":
+        return x * (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+        return x * (inner.tanh() + 1.0) * 0.5
+    raise EngineError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    return _maybe_inplace("silu", input, inplace, lambda x: x * x.sigmoid())
+
+
+def mish(input, inplace=False):
+    return _maybe_inplace("mish", input, inplace, lambda x: x * Softplus.apply(x).tanh())
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta`` (stable for any x), and ``x`` itself where
+    ``beta x > threshold``, as torch switches there."""
+    x = _float_input("softplus", input)
+    smooth = Softplus.apply(x) if beta == 1 else Softplus.apply(x * beta) * (1.0 / beta)
+    return x.where((x.array * beta) > threshold, smooth)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise EngineError(f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})")
+
+    def compute(x):
+        inside = (x.array > min_val) & (x.array < max_val)  # torch's gradient: 0 at the edges too
+        return x.where(inside, x.detach().clamp(min=min_val, max=max_val))
+    return _maybe_inplace("hardtanh", input, inplace, compute)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardswish(input, inplace=False):
+    def compute(x):
+        inner = x.clamp(min=-3.0, max=3.0)  # clamp passes the gradient at -3 and 3 too, as torch's formula
+        middle = inner * (inner + 3.0) * (1.0 / 6.0)
+        return x.where(x.array > 3.0, middle.where(x.array >= -3.0, 0.0))
+    return _maybe_inplace("hardswish", input, inplace, compute)
+
+
+def softsign(input):
+    x = _float_input("softsign", input)
+    return x / (x.abs() + 1.0)

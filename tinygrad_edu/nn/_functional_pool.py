@@ -1,0 +1,149 @@
+r"""Adaptive pooling and unfold/fold as functions (``F.adaptive_avg_pool2d``,
+``F.adaptive_max_pool2d``, ``F.unfold``, ``F.fold``).
+
+Adaptive pooling cuts each spatial axis of length $H$ into $O$ windows, window $i$ covering
+$[\lfloor iH/O \rfloor, \lceil (i+1)H/O \rceil)$ (torch's formula: windows may overlap and differ
+in length). When $O$ divides $H$ on both axes the windows are a plain pooling grid (kernel = stride
+= $H/O$) and the fused pooling ops run. Otherwise:
+
+- average: $Y = A_h X A_w^\top$, with $A[i, h] = 1/\text{len}_i$ on window $i$ (two matrix
+  products, so the gradient and its gradient come from matmul's);
+- max: every window is gathered into a $(k_h, k_w)$ block of the largest window size (positions
+  past a window's end are masked to $-\infty$) and reduced with ``max(dim)``, whose gradient goes
+  to the first maximum in row-major order, like torch's.
+
+unfold/fold are the ops of ``ops/fold.py`` (each the other's adjoint); checks and torch's errors
+are here.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from ..autograd import EngineError, EngineTypeError
+from ..ops import fold as FO
+from ..tensor import Tensor
+
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "unfold", "fold"]
+
+
+def _sizes(op, input, output_size):
+    if not isinstance(input, Tensor):
+        raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise EngineError(f"{op}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    if any(n == 0 for n in input.shape[-3:]):
+        raise EngineError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                          f"has sizes {list(input.shape)}")
+    pair = (output_size, output_size) if output_size is None or isinstance(output_size, numbers.Integral) \
+        else tuple(output_size)
+    if len(pair) != 2:
+        raise EngineError(f"{op}: output_size must be an int, None or a pair, got {output_size!r}")
+    out = tuple(int(n) if o is None else o for o, n in zip(pair, input.shape[-2:]))
+    if not all(isinstance(o, numbers.Integral) and o >= 0 for o in out):
+        raise EngineError(f"{op}: output_size must be non-negative ints (or None), got {output_size!r}")
+    return out
+
+
+def _windows(size, out):
+    """(start, end) of each of ``out`` adaptive windows over ``size`` elements."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+def _averaging_matrix(size, out, like):
+    a = np.zeros((out, size))
+    for i, (start, end) in enumerate(_windows(size, out)):
+        a[i, start:end] = 1.0 / (end - start)
+    return Tensor._wrap(like._xp.asarray(a, dtype=like.dtype))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    from .functional import avg_pool2d
+    oh, ow = _sizes("adaptive_avg_pool2d", input, output_size)
+    h, w = input.shape[-2:]
+    if oh and ow and h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+    return _averaging_matrix(h, oh, input) @ input @ _averaging_matrix(w, ow, input).T
+
+
+def _gather_index(size, out):
+    """Per window, the positions of its block (clipped to the window) and which of them are real."""
+    windows = _windows(size, out)
+    k = max([end - start for start, end in windows] + [1])
+    pos = np.array([[min(start + r, end - 1) for r in range(k)] for start, end in windows], dtype=np.int64)
+    real = np.array([[start + r < end for r in range(k)] for start, end in windows], dtype=bool)
+    return pos.reshape(out, k), real.reshape(out, k), k
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over each adaptive window; ``return_indices=True`` also gives each maximum's flat index
+    ``h * W + w`` in its input plane (int64), like torch."""
+    from .functional import max_pool2d
+    oh, ow = _sizes("adaptive_max_pool2d", input, output_size)
+    h, w = input.shape[-2:]
+    if not return_indices and oh and ow and h % oh == 0 and w % ow == 0:
+        return max_pool2d(input, (h // oh, w // ow))
+    x, xp = (input.unsqueeze(0) if input.ndim == 3 else input), input._xp
+    rows, real_rows, kh = _gather_index(h, oh)
+    cols, real_cols, kw = _gather_index(w, ow)
+    rows, cols = xp.asarray(rows[:, None, :, None]), xp.asarray(cols[None, :, None, :])
+    blocks = x[:, :, rows, cols]  # (N, C, oh, ow, kh, kw)
+    real = xp.asarray(real_rows[:, None, :, None] & real_cols[None, :, None, :])
+    flat = blocks.where(real, float("-inf")).reshape(x.shape[:2] + (oh, ow, kh * kw))
+    values, pick = flat.max(dim=-1)
+    if input.ndim == 3:
+        values, pick = values.squeeze(0), pick.squeeze(0)
+    if not return_indices:
+        return values
+    plane = (rows * w + cols).reshape(oh, ow, kh * kw)  # each block position's flat index h * W + w
+    k = pick.array
+    index = plane[xp.arange(oh)[:, None], xp.arange(ow)[None, :], k] if k.size else k
+    return values, Tensor._wrap(index.astype(np.int64))
+
+
+def _geometry(op, kernel_size, dilation, padding, stride):
+    from .functional import _pair
+    return (_pair(kernel_size, "kernel_size", op, 1), _pair(dilation, "dilation", op, 1),
+            _pair(padding, "padding", op, 0), _pair(stride, "stride", op, 1))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """The sliding (kh, kw) blocks of an (N, C, H, W) (or unbatched (C, H, W)) input as columns:
+    (N, C kh kw, L), L the number of blocks."""
+    op = "unfold"
+    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+        raise EngineError(f"{op}: Input Error: Only 3D or 4D input Tensors are supported (got "
+                          f"{getattr(input, 'ndim', type(input).__name__)}D)")
+    kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    blocks = FO.blocks(x.shape[2:], kernel, stride, padding, dilation)
+    if min(blocks) < 1:
+        raise EngineError(f"{op}: Given input with spatial size {tuple(x.shape[2:])}, kernel_size={kernel}, "
+                          f"dilation={dilation}, padding={padding}, calculated shape of the array of sliding "
+                          f"blocks as {blocks}, but its components must be at least one.")
+    out = FO.Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+    return out.squeeze(0) if input.ndim == 3 else out
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns (N, C kh kw, L) (or unbatched (C kh kw, L)) added back into an (N, C, *output_size)
+    image, overlaps summed: the adjoint of unfold."""
+    op = "fold"
+    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
+        raise EngineError(f"{op}: Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
+                          f"(got {getattr(input, 'ndim', type(input).__name__)}D)")
+    from .functional import _pair
+    size = _pair(output_size, "output_size", op, 1)
+    kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    if x.shape[1] % (kernel[0] * kernel[1]):
+        raise EngineError(f"{op}: Expected size of input's dimension 1 to be divisible by the product of "
+                          f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={kernel}.")
+    blocks = FO.blocks(size, kernel, stride, padding, dilation)
+    if min(blocks) < 1 or x.shape[2] != math.prod(blocks):
+        raise EngineError(f"{op}: Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+                          f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match "
+                          f"the calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+                          f"{math.prod(blocks)}, but got input.size(2)={x.shape[2]}.")
+    out = FO.Fold.apply(x, output_size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+    return out.squeeze(0) if input.ndim == 2 else out
