@@ -14,6 +14,7 @@ from .ops import linalg as L
 from .ops import movement as M
 from .tensor_reductions import ReductionMethods
 from .tensor_inplace import InplaceMethods
+from .tensor_math import MathMethods
 from .tensor_shapes import ShapeMethods
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -55,7 +56,7 @@ def to_arguments(args, dtype=None, device=None):
     return dtype, device
 
 
-class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, MathMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
@@ -353,7 +354,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods):
     tanh = lambda self: E.Tanh.apply(self._float("tanh"))
     relu = lambda self: E.Relu.apply(self)
     abs = __abs__ = lambda self: E.Abs.apply(self)
-    sign = lambda self: Tensor._wrap(self._xp.sign(self.array))
     square = lambda self: self * self
     rsqrt = lambda self: 1.0 / self.sqrt()
     reciprocal = lambda self: 1.0 / self
