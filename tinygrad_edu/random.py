@@ -179,7 +179,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError(f"normal: expected a floating point mean/std, got {like.dtype}")
     mu, sigma = (t.array if isinstance(t, Tensor) else t for t in (mean, std))
     _check_std(sigma)
-    shape = np.broadcast_shapes(np.shape(mu), np.shape(sigma))
+    try:
+        shape = np.broadcast_shapes(np.shape(mu), np.shape(sigma))
+    except ValueError:
+        raise RuntimeError(f"normal: the shapes of mean {np.shape(mu)} and std {np.shape(sigma)} do not "
+                           "broadcast") from None
     eps = like._xp.asarray(_generator(generator).standard_normal(shape).astype(like.dtype))
     sample = (mu + sigma * eps).astype(like.dtype)
     return _Sample.apply(*tensors, fn=lambda *arrays: sample)

@@ -71,8 +71,18 @@ class MathMethods(SelectMethods):
     def frac(self):
         """``x - trunc(x)`` (the sign of x kept); its gradient is 1."""
         if self.dtype.kind != "f":
-            raise EngineTypeError(f"frac: expected a floating point tensor, got {self.dtype}")
+            raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors (as in torch); "
+                                      "it needs a floating point tensor")
         return self - self.trunc()
+
+    # ---- random draws with this tensor as the probabilities (random.py) ----
+    def bernoulli(self, p=None, *, generator=None):
+        from .random import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .random import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
 
     # ---- norms ----
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
