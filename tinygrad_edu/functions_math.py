@@ -9,7 +9,7 @@ from .tensor import Tensor
 
 _UNARY = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin",
           "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log2", "log10", "log1p", "expm1", "floor", "ceil",
-          "trunc", "fix", "frac")
+          "trunc", "fix", "frac", "erf")
 
 __all__ = list(_UNARY) + ["atan2", "arctan2", "round", "norm", "mm", "bmm", "outer", "ger", "dot", "cumsum", "prod",
                           "flip", "fliplr", "flipud", "roll", "tril", "triu", "gather", "scatter", "scatter_add",

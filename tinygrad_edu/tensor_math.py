@@ -8,6 +8,7 @@ from .autograd import EngineError, EngineTypeError
 from .ops import scan as C
 from .ops import unary as U
 from .ops.norms import VectorNorm
+from .ops.special import Erf
 from .tensor_select import SelectMethods
 
 _FLOAT32 = np.dtype("float32")
@@ -42,6 +43,7 @@ class MathMethods(SelectMethods):
     log2, log10 = _unary(U.Log2, "log2"), _unary(U.Log10, "log10")
     log1p, expm1 = _unary(U.Log1p, "log1p"), _unary(U.Expm1, "expm1")
     arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    erf = _unary(Erf, "erf")
 
     def atan2(self, other):
         """The angle of the point (other, self), elementwise with broadcasting."""

@@ -17,6 +17,8 @@ class VectorNorm(Function):
         xp = array_module(x)
         self.p, self.axes = p, axes
         a = abs(x)
+        if all(x.shape[i] == 1 for i in axes):  # one element: |x| itself, without under/overflow (torch's value)
+            return a.sum(axis=axes, keepdims=keepdim)
         if p == 2:
             return xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         return (a ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)

@@ -68,6 +68,7 @@ register(
     unary("log10", lambda ns, x: ns.log10(x), positive),
     unary("log1p", lambda ns, x: x.log1p(), above_minus_one),
     unary("expm1", lambda ns, x: x.expm1()),
+    unary("erf", lambda ns, x: ns.erf(x)),
     binary("atan2", lambda ns, a, b: ns.atan2(a, b), (None, nonzero)),
     # ---- piecewise constant: zero gradient, in the graph ----
     unary("sign", lambda ns, x: x.sign(), quarter_points),
@@ -78,7 +79,7 @@ register(
     unary("trunc", lambda ns, x: x.trunc() * x, quarter_points),
     unary("frac", lambda ns, x: x.frac() * x, quarter_points),
     # ---- norms ----
-    reduction("norm_2", lambda ns, x, dim, keepdim: x.norm(dim=dim, keepdim=keepdim), prepare=None),
+    reduction("norm_2", lambda ns, x, dim, keepdim: x.norm(2, dim=dim, keepdim=keepdim), prepare=None),
     reduction("norm_1", lambda ns, x, dim, keepdim: x.norm(p=1, dim=dim, keepdim=keepdim), prepare=away_from_kinks),
     reduction("norm_3", lambda ns, x, dim, keepdim: ns.norm(x, p=3, dim=dim, keepdim=keepdim), prepare=nonzero),
     reduction("norm_1.5", lambda ns, x, dim, keepdim: x.norm(p=1.5, dim=dim, keepdim=keepdim), prepare=nonzero),
