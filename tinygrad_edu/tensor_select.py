@@ -19,8 +19,9 @@ def _sizes(args, op):
     return tuple(int(n) for n in sizes)
 
 
-def _index_array(index, op, dims=None):
-    """The integer array of an index tensor (torch wants int64; int32 is accepted too)."""
+def _index_array(index, op, xp, dims=None):
+    """The integer array of an index tensor (torch wants int64; int32 is accepted too), as an
+    array of ``xp`` (the indexed tensor's NumPy or CuPy)."""
     array = getattr(index, "array", None)
     if array is None or array.dtype.kind not in "iu":
         got = getattr(array, "dtype", type(index).__name__)
@@ -28,7 +29,7 @@ def _index_array(index, op, dims=None):
     if dims is not None and array.ndim != dims:
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as input tensor "
                            f"(index {tuple(array.shape)}, input has {dims} dims)")
-    return array
+    return xp.asarray(array)
 
 
 class SelectMethods:
@@ -111,7 +112,7 @@ class SelectMethods:
     def _along_dim(self, axis, index, op):
         if self.ndim == 0:
             raise EngineError(f"not supported in tinygrad_edu: {op} on a 0-d tensor; reshape it to 1-D first")
-        array = _index_array(index, op, dims=self.ndim)
+        array = _index_array(index, op, self._xp, dims=self.ndim)
         for d, (i, n) in enumerate(zip(array.shape, self.shape)):
             if d != axis and i > n:
                 raise RuntimeError(f"{op}(): Size does not match at dimension {d} expected index "
@@ -147,7 +148,7 @@ class SelectMethods:
 
     def index_select(self, dim, index):
         """The entries ``index`` (a 1-D or 0-d integer tensor) along ``dim``."""
-        array = _index_array(index, "index_select")
+        array = _index_array(index, "index_select", self._xp)
         if array.ndim > 1:
             raise EngineIndexError(f"index_select(): Index is supposed to be a vector, got shape {tuple(array.shape)}")
         axis = self._dim(dim, "index_select")
@@ -163,12 +164,15 @@ class SelectMethods:
             raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {getattr(array, 'dtype', type(mask))}")
         shape = np.broadcast_shapes(self.shape, array.shape)
         full = self.expand(shape) if shape != self.shape else self
-        return M.GetItem.apply(full, index=self._xp.broadcast_to(array, shape))
+        return M.GetItem.apply(full, index=self._xp.broadcast_to(self._xp.asarray(array), shape))
 
     # ---- splitting into views ----
     def narrow(self, dim, start, length):
         """The ``length`` entries from ``start`` along ``dim`` (a view; negative ``start`` counts from the end)."""
-        axis, n = self._dim(dim, "narrow"), self.shape[self._dim(dim, "narrow")] if self.ndim else 1
+        if self.ndim == 0:
+            raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
+        axis = self._dim(dim, "narrow")
+        n = self.shape[axis]
         if not -n <= start <= n:
             raise EngineIndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         start = start % n if start < 0 else start
@@ -202,6 +206,8 @@ class SelectMethods:
 
     def unbind(self, dim=0):
         """The slices along ``dim``, with that dim removed, as a tuple."""
+        if self.ndim == 0:
+            raise EngineIndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
         axis = self._dim(dim, "unbind")
         return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
 
