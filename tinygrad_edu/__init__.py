@@ -14,6 +14,8 @@ from .tensor import (Tensor, bool_, float16, float32, float64, int8, int16, int3
                      where)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .torch_compat import *  # noqa: F401,F403  (torch's top-level functions: max, mean, unique, ...)
+from .functions_math import *  # noqa: F401,F403  (sin, norm, einsum, split, linalg, ...)
+from .random import bernoulli, multinomial, normal  # noqa: E402
 from . import nn, optim, utils, viz  # noqa: E402
 from . import autograd, autograd_functional  # noqa: E402
 

@@ -97,34 +97,12 @@ def linspace(start, end, steps, dtype=float32, device=None, requires_grad=False)
     return _make(xp_for(device).linspace(start, end, steps, dtype=dtype), device, requires_grad)
 
 
-def randn(*size, dtype=float32, device=None, requires_grad=False, generator=None):
-    """Standard normal samples, drawn on the CPU from the seeded generator (so a seed gives the same
-    numbers on every device)."""
-    array = (generator or _generator).standard_normal(_shape(size, "randn")).astype(dtype)
-    return _make(array, device, requires_grad)
-
-
-def rand(*size, dtype=float32, device=None, requires_grad=False, generator=None):
-    array = (generator or _generator).random(_shape(size, "rand")).astype(dtype)
-    return _make(array, device, requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=int64, device=None, generator=None):
-    if high is None:
-        low, high = 0, low
-    if low >= high:
-        raise EngineError(f"randint: expected low < high, got low={low} >= high={high}")
-    return _make((generator or _generator).integers(low, high, size=_shape((size,), "randint")).astype(dtype), device, False)
-
-
-def randperm(n, dtype=int64, device=None, generator=None):
-    _shape((n,), "randperm")
-    return _make((generator or _generator).permutation(n).astype(dtype), device, False)
+from .random import rand, randint, randn, randperm  # noqa: E402  (random.py holds the random draws)
 
 
 def _like(maker):
     def like(t, dtype=None, device=None, requires_grad=False):
-        return maker(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+        return maker(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
     like.__name__ = maker.__name__ + "_like"
     return like
 

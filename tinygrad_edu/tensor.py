@@ -17,6 +17,7 @@ from .ops.device import ToDevice
 from .tensor_reductions import ReductionMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
+from .tensor_math import MathMethods
 from .tensor_shapes import ShapeMethods
 from .tensor_convert import ConversionMethods, to_arguments  # noqa: F401  (to_arguments: Module.to)
 
@@ -50,7 +51,7 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
-class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
+class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, MathMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
@@ -308,7 +309,6 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
     tanh = lambda self: E.Tanh.apply(self._float("tanh", True))
     relu = lambda self: E.Relu.apply(self)
     abs = __abs__ = lambda self: E.Abs.apply(self)
-    sign = lambda self: Tensor._wrap(self._xp.sign(self.array))
     square = lambda self: self * self
     rsqrt = lambda self: 1.0 / self.sqrt()
     reciprocal = lambda self: 1.0 / self

@@ -18,7 +18,7 @@ from .tensor import Tensor, float32, maximum, minimum
 
 __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "log", "sqrt", "rsqrt", "abs", "sign",
            "square", "sigmoid", "tanh", "relu", "argmax", "argmin", "softmax", "log_softmax", "logsumexp", "matmul",
-           "mm", "bmm", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t", "clamp", "clip",
+           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t", "clamp", "clip",
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
@@ -117,18 +117,6 @@ def logsumexp(input, dim, keepdim=False):
 
 def matmul(input, other):
     return _tensor(input, "matmul") @ other
-
-
-def mm(input, mat2):
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(f"mm: both arguments must be 2-D, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
-    return input @ mat2
-
-
-def bmm(input, mat2):
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise ValueError(f"bmm: both arguments must be 3-D, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
-    return input @ mat2
 
 
 def add(input, other, *, alpha=1):

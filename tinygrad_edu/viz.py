@@ -40,7 +40,18 @@ RULES = {
     "IndexBackward": "d/dg = its gradient read at the index",
     "IndexPut": "d/dx = g off the index, d/dv = g at the index", "CustomNode": "your backward(ctx, g)",
     "Contiguous": "g passes through unchanged", "Erf": "d/dx = 2/sqrt(pi) exp(-x^2)",
-    "Unfold": "g folded back (col2im)", "Fold": "g unfolded (im2col)", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
+    "Unfold": "g folded back (col2im)", "Fold": "g unfolded (im2col)",
+    "Sin": "d/dx = cos x", "Cos": "d/dx = -sin x", "Tan": "d/dx = 1 + tan(x)^2",
+    "Asin": "d/dx = 1/sqrt(1 - x^2)", "Acos": "d/dx = -1/sqrt(1 - x^2)", "Atan": "d/dx = 1/(1 + x^2)",
+    "Atan2": "d/da = b/(a^2+b^2), d/db = -a/(a^2+b^2)", "Sinh": "d/dx = cosh x", "Cosh": "d/dx = sinh x",
+    "Asinh": "d/dx = 1/sqrt(x^2 + 1)", "Acosh": "d/dx = 1/sqrt(x^2 - 1)", "Atanh": "d/dx = 1/(1 - x^2)",
+    "Log2": "d/dx = 1/(x ln 2)", "Log10": "d/dx = 1/(x ln 10)", "Log1p": "d/dx = 1/(1 + x)",
+    "Expm1": "d/dx = exp(x)", "ZeroGradient": "d/dx = 0", "Sign": "d/dx = 0", "Floor": "d/dx = 0",
+    "Ceil": "d/dx = 0", "Round": "d/dx = 0", "Trunc": "d/dx = 0", "CountNonzero": "d/dx = 0",
+    "Sample": "d/dx = 0 (a random draw)", "CumSum": "g summed from the end (reverse cumsum)",
+    "Prod": "d/dx_i = prod of the others", "Einsum": "each operand: an einsum of g with the others",
+    "Flip": "g flipped back", "Roll": "g rolled back", "Repeat": "g summed over the copies",
+    "VectorNorm": "d/dx = x |x|^(p-2) / ||x||^(p-1)", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
 }
 
 

@@ -88,4 +88,4 @@ def distinct(x, rng):
     return flat.reshape(x.shape) + 0.01 * rng.random(x.shape)
 
 
-from . import core, nn, nn_more  # noqa: E402,F401  (each module registers its specs)
+from . import core, math, nn, nn_more  # noqa: E402,F401  (each module registers its specs)

@@ -11,7 +11,6 @@ gradients at the kinks must be torch's.
 import numpy as np
 
 import tinygrad_edu.nn.functional as F  # noqa: F401  (makes ns.nn.functional resolve on tinygrad_edu)
-from tinygrad_edu.ops.special import Erf
 
 from . import Case, OpSpec, away_from_kinks, distinct, register
 
@@ -34,10 +33,6 @@ def _kinks(*points, scale=1.0):
 
 def _twice(x, rng):
     return 2.0 * x
-
-
-def _erf(ns, x):
-    return ns.erf(x) if getattr(ns, "__name__", "") == "torch" else Erf.apply(x)
 
 
 def _batch_norm(ns, x, weight=None, bias=None, running=None, **kwargs):
@@ -67,8 +62,6 @@ def _probabilities(x, rng):
 
 T = np.array
 register(
-    OpSpec("erf", _erf, (S([(3, 4)]), S([(2, 3, 2)]), S([()]), S([(0, 3)])), kind="unary",
-           prepare=(lambda x, rng: 2.0 * x,)),
     # ---- activations ----
     _activation("leaky_relu", away_from_kinks),
     _activation("leaky_relu", away_from_kinks, negative_slope=0.2),

@@ -1,0 +1,108 @@
+"""``einsum``: the forward is NumPy's (CuPy's); the gradient of each operand is another einsum of
+the upstream gradient with the other operands, so it is differentiable to any order. The equation
+is first made explicit (``...`` replaced by letters, the output spelled out), so that backward
+only ever sees plain letters."""
+import string
+
+from ..autograd import Function
+from ..backend import array_module
+
+LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _error(message):
+    return RuntimeError(f"einsum(): {message}")
+
+
+def explicit_equation(equation, shapes):
+    """``(terms, output)``: one string of letters per operand and the output's letters, with the
+    ellipsis expanded (right-aligned, broadcast like NumPy's) and torch's implicit output (the
+    ellipsis dims, then the letters that appear once, in alphabetical order) made explicit."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, out = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        fewer = "fewer" if len(shapes) < len(terms) else "more"
+        raise _error(f"{fewer} operands were provided than specified in the equation {equation!r}: "
+                     f"{len(terms)} subscripts, {len(shapes)} operands")
+    for i, c in enumerate(equation):
+        if c not in LETTERS and c not in ".,->":
+            raise _error(f"invalid subscript given at index {i} in the equation string {equation!r}, "
+                         "subscripts must be in [a-zA-Z]")
+    spare = [c for c in LETTERS if c not in equation]
+    n_ellipsis = max([_ellipsis_dims(t, s, k) for k, (t, s) in enumerate(zip(terms, shapes))] + [0])
+    dots = "".join(spare[:n_ellipsis])
+    terms = [t.replace("...", dots[n_ellipsis - _ellipsis_dims(t, s, k):]) for k, (t, s) in enumerate(zip(terms, shapes))]
+    if arrow:
+        out = out.replace("...", dots)
+        for c in out:
+            if out.count(c) > 1:
+                raise _error(f"output subscript {c} appears more than once in the output")
+            if not any(c in t for t in terms):
+                raise _error(f"output subscript {c} does not appear in the equation for any input operand")
+    else:
+        joined = "".join(t for t in lhs.split(","))
+        out = dots + "".join(sorted(c for c in set(joined) if c in LETTERS and joined.count(c) == 1))
+    return terms, out
+
+
+def _ellipsis_dims(term, shape, k):
+    """How many dims the ``...`` of operand ``k`` stands for (0 without one)."""
+    named = len(term.replace("...", ""))
+    if term.count("...") > 1 or (term.count(".") != 3 * term.count("...")):
+        raise _error(f"operand {k}'s subscripts {term!r} may hold one ellipsis '...' at most")
+    if "..." not in term:
+        if named != len(shape):
+            raise _error(f"the number of subscripts in the equation ({named}) does not match the number of "
+                         f"dimensions ({len(shape)}) for operand {k} and no ellipsis was given")
+        return 0
+    if named > len(shape):
+        raise _error(f"operand {k} has {len(shape)} dimensions but {named} subscripts besides the ellipsis")
+    return len(shape) - named
+
+
+class Einsum(Function):
+    r"""$z_{\text{out}} = \sum_{\text{other letters}} \prod_k x^{(k)}_{\text{term}_k}$.
+
+    $\bar x^{(k)}$ = einsum of $\bar z$ (letters: out) with the other operands, written out to
+    operand $k$'s letters: ``einsum("out,t1,..->tk", g, x1, ..)``. Two cases need more than that
+    einsum: a letter found only in operand $k$ (summed away: the gradient is the same along it,
+    an expand), and a letter repeated in operand $k$ (a diagonal: the gradient lives on the
+    diagonal, zeros elsewhere)."""
+
+    def forward(self, *arrays, terms, output):
+        self.terms, self.output_letters = terms, output
+        equation = ",".join(terms) + "->" + output
+        return array_module(arrays[0]).einsum(equation, *arrays, optimize=len(arrays) > 2)
+
+    def backward(self, g):
+        return tuple(self._operand_grad(g, k) if x.requires_grad else None for k, x in enumerate(self.inputs))
+
+    def _operand_grad(self, g, k):
+        term, x = self.terms[k], self.inputs[k]
+        others = [(t, v) for j, (t, v) in enumerate(zip(self.terms, self.inputs)) if j != k]
+        seen = set(self.output_letters).union(*[set(t) for t, _ in others])
+        unique = "".join(dict.fromkeys(term))
+        wanted = "".join(c for c in unique if c in seen)
+        h = Einsum.apply(g, *[v for _, v in others], terms=[self.output_letters] + [t for t, _ in others],
+                         output=wanted)
+        size = {c: (h.shape[wanted.index(c)] if c in wanted else x.shape[term.index(c)]) for c in unique}
+        if wanted != unique:  # letters summed in this operand only: the gradient is constant along them
+            h = h.reshape(tuple(size[c] if c in wanted else 1 for c in unique)).expand(tuple(size[c] for c in unique))
+        if unique == term:
+            return h
+        first = [term.index(c) == p for p, c in enumerate(term)]  # a repeated letter: the diagonal
+        h = h.reshape(tuple(size[c] if f else 1 for c, f in zip(term, first)))
+        full = tuple(size[c] for c in term)
+        return h.expand(full) * _diagonal_mask(term, full, array_module(g.array)).astype(g.dtype)
+
+
+def _diagonal_mask(term, shape, xp):
+    """1 where every repeated letter of ``term`` has equal indices at its positions, 0 elsewhere."""
+    mask = xp.ones((1,) * len(term), dtype=bool)
+    for p, c in enumerate(term):
+        q = term.index(c)
+        if q != p:
+            n = shape[p]
+            mask = mask & xp.eye(n, dtype=bool).reshape([n if i in (p, q) else 1 for i in range(len(term))])
+    return mask

@@ -1,0 +1,42 @@
+"""The vector p-norm over some axes, with torch's gradient conventions (0 where the norm is 0).
+p = 1, inf, -inf and 0 are compositions (``tensor_math.vector_norm``); this op covers the rest."""
+from ..autograd import Function
+from ..backend import array_module
+
+
+class VectorNorm(Function):
+    r"""$z = \big(\sum_i |x_i|^p\big)^{1/p}$ over ``axes``.
+
+    $\bar x_i = \bar z\, x_i |x_i|^{p-2} / z^{p-1}$ (for $p = 2$: $\bar z\, x_i / z$), and 0 where
+    $z = 0$; for $p < 1$ the zero elements get 0 and the rest $\bar z\,\mathrm{sign}(x_i) |x_i|^{p-1} z^{1-p}$
+    (torch's rules, so that no 0/0 appears)."""
+
+    saves_output = True
+
+    def forward(self, x, p, axes, keepdim):
+        xp = array_module(x)
+        self.p, self.axes = p, axes
+        a = abs(x)
+        if all(x.shape[i] == 1 for i in axes):  # one element: |x| itself, without under/overflow (torch's value)
+            return a.sum(axis=axes, keepdims=keepdim)
+        if p == 2:
+            return xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+        return (a ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+    def backward(self, g):
+        x, p = self.inputs[0], self.p
+        shape = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
+        g, z = g.reshape(shape), self.output().reshape(shape)
+        sign = array_module(x.array).sign(x.array)
+        if p < 1:
+            zero = x.array == 0
+            power = (x.abs().where(~zero, 1.0) ** (p - 1)).where(~zero, 0.0)
+            return (power * sign * g * z ** (1 - p),)
+        zero_norm = z.array == 0
+        safe = z.where(~zero_norm, 1.0)
+        scale = (g / (safe if p == 2 else safe ** (p - 1))).where(~zero_norm, 0.0)
+        if p == 2:
+            return (x * scale,)
+        if p < 2:
+            return (x.abs() ** (p - 1) * sign * scale,)
+        return (x * x.abs() ** (p - 2) * scale,)

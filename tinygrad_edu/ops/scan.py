@@ -1,0 +1,51 @@
+"""Running sums and products along a dim: ``cumsum`` and ``prod`` (with torch's exact gradients
+when the input holds zeros). Backward is written with Tensor ops (differentiable again)."""
+from ..autograd import Function
+from ..backend import array_module
+
+
+class CumSum(Function):
+    r"""$z_i = \sum_{j \le i} x_j$ along ``axis``; $\bar x_j = \sum_{i \ge j} \bar z_i$: the
+    cumulative sum of the upstream gradient taken from the end (flip, cumsum, flip)."""
+
+    saves_inputs = False
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return array_module(x).cumsum(x, axis=axis)
+
+    def backward(self, g):
+        a = self.axis
+        return (CumSum.apply(g.flip(a), axis=a).flip(a),)
+
+
+class Prod(Function):
+    r"""$z = \prod_i x_i$ over one ``axis`` (a flattened input for the product of all elements).
+
+    $\bar x_k = \bar z \prod_{j \ne k} x_j$. Without zeros that is $\bar z\, z / x_k$. With
+    zeros, let $P$ be the product of the non-zero elements and $S$ the sum of the elements that
+    are zero (its value is 0, its derivative is not): one zero at $k$ gives $\bar x_k = \bar z P$
+    and $\bar x_j = \bar z\, S P / x_j$ elsewhere (0, but the right second derivative); two zeros
+    give $\bar x_k = \bar z (S - x_k) P$ at the zeros and 0 elsewhere; more zeros give 0. So the
+    gradient is exact, and so is its own derivative, as torch's."""
+
+    saves_output = True
+
+    def forward(self, x, axis, keepdim):
+        self.axis = axis
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, g):
+        x, a = self.inputs[0], self.axis
+        g, z = g.unsqueeze(a) if g.ndim < x.ndim else g, self.output()
+        z = z.unsqueeze(a) if z.ndim < x.ndim else z
+        zero = x.array == 0
+        if not zero.any():
+            return (g * z / x,)
+        count = zero.sum(axis=a, keepdims=True)
+        safe = x.where(~zero, 1.0)
+        p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
+        s = x.where(zero, 0.0).sum(a, keepdim=True)
+        at_nonzero = (p / safe) * s.where(count == 1, 1.0).where(count <= 1, 0.0)
+        at_zero = p * (s - x).where(count == 2, 1.0).where(count <= 2, 0.0)
+        return (g * at_zero.where(zero, at_nonzero),)

@@ -1,0 +1,188 @@
+"""The maths methods of ``Tensor``: trigonometric, hyperbolic and logarithmic functions, the
+rounding family and ``sign`` (in the graph, zero gradient), norms, ``mm``/``bmm``/``outer``,
+``cumsum`` and ``prod``. Argument checks live here (with torch's names and errors); the maths of
+each op, forward and backward side by side, in ops/unary.py, ops/norms.py and ops/scan.py."""
+import numpy as np
+
+from .autograd import EngineError, EngineTypeError
+from .ops import scan as C
+from .ops import unary as U
+from .ops.norms import VectorNorm
+from .ops.special import Erf
+from .tensor_select import SelectMethods
+
+_FLOAT32 = np.dtype("float32")
+
+
+def _same_dtype(op, a, b):
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: expected both arguments to have the same dtype, but got: {a.dtype} != {b.dtype}")
+
+
+def _unary(op_class, name):
+    """A method applying ``op_class`` to the tensor, integers promoted to float32 as torch does."""
+    def method(self):
+        return op_class.apply(self._floating())
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name}`` elementwise: {op_class.__doc__.splitlines()[0]}"
+    return method
+
+
+class MathMethods(SelectMethods):
+    __slots__ = ()
+
+    def _floating(self):
+        """Self, or self as float32 when it holds integers or booleans (torch's promotion for
+        functions such as ``sin`` and ``log2``)."""
+        return self if self.dtype.kind == "f" else self.to(_FLOAT32)
+
+    sin, cos, tan = _unary(U.Sin, "sin"), _unary(U.Cos, "cos"), _unary(U.Tan, "tan")
+    asin, acos, atan = _unary(U.Asin, "asin"), _unary(U.Acos, "acos"), _unary(U.Atan, "atan")
+    sinh, cosh = _unary(U.Sinh, "sinh"), _unary(U.Cosh, "cosh")
+    asinh, acosh, atanh = _unary(U.Asinh, "asinh"), _unary(U.Acosh, "acosh"), _unary(U.Atanh, "atanh")
+    log2, log10 = _unary(U.Log2, "log2"), _unary(U.Log10, "log10")
+    log1p, expm1 = _unary(U.Log1p, "log1p"), _unary(U.Expm1, "expm1")
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    erf = _unary(Erf, "erf")
+
+    def atan2(self, other):
+        """The angle of the point (other, self), elementwise with broadcasting."""
+        a, b = self._pair(other)
+        return U.Atan2.apply(a._floating(), b._floating())
+
+    arctan2 = atan2
+
+    # ---- piecewise constant: in the graph, with zero gradient (torch's convention) ----
+    def _piecewise(self, op_class, fn):
+        if self.dtype.kind in "biu":  # integers are already whole numbers: a copy, as torch
+            fn = self._xp.copy if op_class is not U.Sign or self.dtype.kind == "b" else self._xp.sign
+        return op_class.apply(self, fn=fn)
+
+    sign = lambda self: self._piecewise(U.Sign, self._xp.sign)
+    floor = lambda self: self._piecewise(U.Floor, self._xp.floor)
+    ceil = lambda self: self._piecewise(U.Ceil, self._xp.ceil)
+    trunc = fix = lambda self: self._piecewise(U.Trunc, self._xp.trunc)
+
+    def round(self, *, decimals=0):
+        """Round half to even (torch's and NumPy's rule); ``decimals`` digits after the point."""
+        if not isinstance(decimals, (int, np.integer)):
+            raise EngineTypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+        xp = self._xp
+        return self._piecewise(U.Round, xp.round if decimals == 0 else lambda a: xp.round(a, int(decimals)))
+
+    def frac(self):
+        """``x - trunc(x)`` (the sign of x kept); its gradient is 1."""
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors (as in torch); "
+                                      "it needs a floating point tensor")
+        return self - self.trunc()
+
+    # ---- random draws with this tensor as the probabilities (random.py) ----
+    def bernoulli(self, p=None, *, generator=None):
+        from .random import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .random import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    # ---- norms ----
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """``torch.norm``: the vector p-norm over ``dim`` (all dims by default); ``'fro'`` is the
+        2-norm over at most two dims. ``'nuc'`` (a matrix norm) is not supported here."""
+        if isinstance(p, str):
+            dims = () if dim is None else ((dim,) if isinstance(dim, int) else tuple(dim))
+            if p != "fro":
+                raise EngineError(f"not supported in tinygrad_edu: norm with p={p!r} (only numbers and 'fro')")
+            if len(dims) > 2:
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
+            p = 2
+        return self.vector_norm(2.0 if p is None else p, dim, keepdim, dtype=dtype)
+
+    def vector_norm(self, ord=2, dim=None, keepdim=False, *, dtype=None):
+        """``torch.linalg.vector_norm``: $(\\sum |x|^p)^{1/p}$ over ``dim``; inf and -inf are the
+        largest and smallest |x|, 0 counts the non-zero elements (no gradient)."""
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                               f"Got {self.dtype}")
+        if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+            raise EngineTypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+        x = self if dtype is None else self.to(dtype)
+        axes = x._axes(dim, "norm")
+        if not axes and x.ndim:
+            axes = tuple(range(x.ndim))
+        if ord == float("inf"):
+            return x.abs().amax(axes, keepdim)
+        if ord == float("-inf"):
+            return x.abs().amin(axes, keepdim)
+        if ord == 0:
+            count = (x.array != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+            return U.CountNonzero.apply(x, fn=lambda a: count)
+        if ord == 1:
+            return x.abs().sum(axes, keepdim)
+        return VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim)
+
+    # ---- products ----
+    def mm(self, mat2):
+        """The matrix product of two 2-D tensors (no broadcasting, equal dtypes, as torch's)."""
+        if self.ndim != 2 or mat2.ndim != 2:
+            which = "self" if self.ndim != 2 else "mat2"
+            raise RuntimeError(f"mm: {which} must be a matrix, got shapes {tuple(self.shape)} and {tuple(mat2.shape)}")
+        if self.shape[1] != mat2.shape[0]:
+            raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied "
+                               f"({self.shape[0]}x{self.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+        _same_dtype("mm", self, mat2)
+        return self @ mat2
+
+    def bmm(self, mat2):
+        """Batched matrix product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
+        for name, t in (("batch1", self), ("batch2", mat2)):
+            if t.ndim != 3:
+                raise RuntimeError(f"bmm: {name} must be a 3D tensor, got shape {tuple(t.shape)}")
+        want = [self.shape[0], self.shape[2]]
+        if list(mat2.shape[:2]) != want:
+            raise RuntimeError(f"bmm: Expected size for first two dimensions of batch2 tensor to be: {want} but got: "
+                               f"{list(mat2.shape[:2])} (shapes {tuple(self.shape)} and {tuple(mat2.shape)})")
+        _same_dtype("bmm", self, mat2)
+        return self @ mat2
+
+    def outer(self, vec2):
+        """$z_{ij} = a_i b_j$ for two 1-D tensors."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
+    def dot(self, other):
+        """The inner product of two 1-D tensors of the same size."""
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"dot: 1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self.shape != other.shape:
+            raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                               f"[{other.shape[0]}] to have the same number of elements, but got "
+                               f"{self.shape[0]} and {other.shape[0]} elements respectively")
+        _same_dtype("dot", self, other)
+        return (self * other).sum()
+
+    # ---- scans and products along a dim ----
+    def cumsum(self, dim, *, dtype=None):
+        """Running sum along ``dim``; integers and booleans give int64, as torch."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        (axis,) = x._axes(dim, "cumsum") or (None,)
+        return x.clone() if axis is None else C.CumSum.apply(x, axis=axis)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of all elements, or along one ``dim`` (an int, as torch's)."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        if dim is None:
+            return C.Prod.apply(x.reshape(-1), axis=0, keepdim=False)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise EngineTypeError(f"prod: dim must be an int, got {dim!r} (torch's prod reduces one dim)")
+        (axis,) = x._axes(dim, "prod") or (None,)
+        return x.clone() if axis is None else C.Prod.apply(x, axis=axis, keepdim=keepdim)
