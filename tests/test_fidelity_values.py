@@ -133,7 +133,7 @@ def test_real_ops_promote_like_torch(op, kinds):
             except (RuntimeError, TypeError):
                 t = "raises"  # bool - bool: torch refuses; the engine must too (checked below)
             try:
-                e = str(_call(op, _operands(kinds[0], da, te), _operands(kinds[1], db, te), te).dtype)
+                e = _torch_dtype(_call(op, _operands(kinds[0], da, te), _operands(kinds[1], db, te), te))
             except (RuntimeError, TypeError, ValueError):
                 e = "raises"
             checked += 1

@@ -84,7 +84,7 @@ def test_integer_inputs_promote_or_stay_like_torch():
     for expr in ["ns.sin(i)", "i.log2()", "i.expm1()", "ns.atan2(i, i)", "i.floor()", "i.sign()", "i.round()",
                  "i.cumsum(0)", "i.prod()", "ns.cumsum(i.int(), 0)", "i.bool().cumsum(0)", "(-i).sign()"]:
         ours, theirs = _both(expr, i=np.array([1, 2, 3]))
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), expr
+        assert str(ours.dtype) == str(theirs.dtype), expr
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
 
 
@@ -162,7 +162,7 @@ def test_random_shapes_and_dtypes_match_torch(expr):
     ours, theirs = _both(expr)
     assert not isinstance(ours, Exception), f"{expr}: {ours!r}"
     assert tuple(ours.shape) == tuple(theirs.shape)
-    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    assert str(ours.dtype) == str(theirs.dtype)
     assert ours.requires_grad == theirs.requires_grad
 
 

@@ -184,3 +184,14 @@ def test_devices_are_answered_from_the_backend():
     te.set_default_device("cpu")
     assert te.get_default_device().type == "cpu" and te.zeros(2).device == "cpu"
     assert repr(te.device("cpu")) == repr(torch.device("cpu"))
+
+
+def test_dtypes_print_and_compare_as_torchs():
+    for lib in LIBS:
+        x = lib.zeros(2, dtype=lib.float64)
+        assert repr(x.dtype) == str(x.dtype) == "torch.float64" and x.dtype is lib.float64
+        assert repr(lib.tensor([1, 2]).dtype) == "torch.int64" and lib.tensor([True]).dtype is lib.bool
+        assert isinstance(lib.float32, lib.dtype) and lib.float32.is_floating_point
+        assert not lib.int64.is_floating_point and lib.float32.itemsize == 4
+        assert {lib.float32: "f"}[x.float().dtype] == "f"
+    assert te.float32 == np.float32 and np.zeros(2, dtype=te.float32).dtype == np.float32

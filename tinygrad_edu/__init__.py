@@ -21,6 +21,8 @@ from . import autograd, autograd_functional  # noqa: E402
 
 autograd.functional = autograd_functional  # torch.autograd.functional.jacobian / hessian
 
+from .dtypes import DType as dtype  # noqa: E402  (torch.dtype: the class of te.float32, ...)
+
 bool = bool_  # noqa: A001  (torch.bool)
 double, float, long = float64, float32, int64  # noqa: A001  (torch.double, torch.float, torch.long)
 

@@ -14,6 +14,51 @@ stays float16. This is ``torch.result_type``.
 """
 import numpy as np
 
+
+class DType:
+    """A dtype as torch shows it (``torch.float32``), standing for a NumPy dtype everywhere NumPy
+    takes one (``np.zeros(3, dtype=te.float32)``, ``a.astype(x.dtype)``: NumPy reads ``.dtype``),
+    and equal to it (``x.dtype == np.float32``)."""
+
+    __slots__ = ("dtype", "kind", "name", "itemsize", "is_floating_point", "is_signed")
+
+    def __init__(self, dtype):
+        dtype = np.dtype(dtype)
+        self.dtype, self.kind, self.name, self.itemsize = dtype, dtype.kind, dtype.name, dtype.itemsize
+        self.is_floating_point, self.is_signed = dtype.kind == "f", dtype.kind in "fi"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        try:
+            return other is not None and self.dtype == np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    @property
+    def type(self):
+        return self.dtype.type
+
+    def __reduce__(self):  # copy / pickle
+        return (DType, (self.name,))
+
+
+_BY_NUMPY = {np.dtype(n): DType(n) for n in ("bool", "uint8", "int8", "int16", "int32", "int64",
+                                               "float16", "float32", "float64")}
+
+
+def as_dtype(numpy_dtype):
+    """The DType of an array's dtype (``Tensor.dtype``)."""
+    found = _BY_NUMPY.get(numpy_dtype)
+    return found if found is not None else DType(numpy_dtype)
+
+
 bool_, float32, int64 = np.dtype("bool"), np.dtype("float32"), np.dtype("int64")
 DEFAULT_FLOAT = float32  # torch.get_default_dtype()
 

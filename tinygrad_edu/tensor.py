@@ -9,7 +9,7 @@ import numpy as np
 from . import autograd
 from .autograd import EngineError, EngineTypeError
 from .backend import array_module, device_of, to_device, to_numpy, xp_for
-from .dtypes import float_result_type, result_type
+from .dtypes import as_dtype, float_result_type, result_type
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -21,9 +21,10 @@ from .tensor_math import MathMethods
 from .tensor_shapes import ShapeMethods
 from .tensor_convert import ConversionMethods, to_arguments  # noqa: F401  (to_arguments: Module.to)
 
-float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
-int8, int16, int32, int64 = np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64")
-uint8, bool_ = np.dtype("uint8"), np.dtype("bool")
+# torch's dtype names; each prints as torch's (torch.float32) and works wherever NumPy takes a dtype
+float16, float32, float64 = (as_dtype(np.dtype(n)) for n in ("float16", "float32", "float64"))
+int8, int16, int32, int64 = (as_dtype(np.dtype(n)) for n in ("int8", "int16", "int32", "int64"))
+uint8, bool_ = as_dtype(np.dtype("uint8")), as_dtype(np.dtype("bool"))
 
 def _is_float(dtype):
     return dtype.kind == "f"
@@ -81,7 +82,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
 
     # ----- what a tensor is ---------------------------------------------------------------
     shape = property(lambda self: Size(self.array.shape))
-    dtype = property(lambda self: self.array.dtype)
+    dtype = property(lambda self: as_dtype(self.array.dtype))
     ndim = property(lambda self: self.array.ndim)
     device = property(lambda self: device_of(self.array))
     is_leaf = property(lambda self: self._ctx is None)

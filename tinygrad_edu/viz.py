@@ -78,7 +78,7 @@ def _escape(text):
 
 
 def _label(t, title, rule, max_elements):
-    lines = [title, f"{tuple(t.shape)} {t.dtype}"]
+    lines = [title, f"{tuple(t.shape)} {t.dtype.name}"]
     if rule:
         lines.append(rule)
     values, grad = _array_text(t, max_elements), _array_text(t.grad, max_elements)
