@@ -19,6 +19,9 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
@@ -61,56 +64,39 @@ class KLDivLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                 label_smoothing=0.0):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):
-        kwargs = {"reduction": self.reduction}
-        if self.weight is not None:
-            kwargs["weight"] = self.weight
-        if self.ignore_index != -100:
-            kwargs["ignore_index"] = self.ignore_index
-        if self.label_smoothing:
-            kwargs["label_smoothing"] = self.label_smoothing
-        return F.cross_entropy(input, target, **kwargs)
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
         self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, input, target):
-        kwargs = {"reduction": self.reduction}
-        if self.weight is not None:
-            kwargs["weight"] = self.weight
-        if self.ignore_index != -100:
-            kwargs["ignore_index"] = self.ignore_index
-        return F.nll_loss(input, target, **kwargs)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
         self.weight = weight
 
     def forward(self, input, target):
-        kwargs = {"reduction": self.reduction}
-        if self.weight is not None:
-            kwargs["weight"] = self.weight
-        return F.binary_cross_entropy(input, target, **kwargs)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, input, target):
-        kwargs = {"reduction": self.reduction}
-        if self.weight is not None:
-            kwargs["weight"] = self.weight
-        if self.pos_weight is not None:
-            kwargs["pos_weight"] = self.pos_weight
-        return F.binary_cross_entropy_with_logits(input, target, **kwargs)
+        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)

@@ -44,6 +44,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              _op="nll_loss"):
     """``-input[i, target[i]]`` (input holds log-probabilities, classes on dim 1), optionally weighted
     per class; the mean divides by the summed weights of the targets that are not ``ignore_index``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     op = _class_targets(_op, target, input)
     batch = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if tuple(target.shape) != tuple(batch):
@@ -80,7 +81,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise EngineError(f"not supported in tinygrad_edu: cross_entropy with label_smoothing={label_smoothing}")
     _class_targets("cross_entropy", target, input)
     return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
-                    reduction=reduction, _op="cross_entropy")
+                    reduction=_legacy_reduction(size_average, reduce, reduction), _op="cross_entropy")
 
 
 def _same_shape(op, input, target):
@@ -97,7 +98,7 @@ def _same_shape(op, input, target):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100, like torch (so x = 0 or 1 gives a
     finite loss). Use binary_cross_entropy_with_logits on logits: it is stable without clamping."""
-    op = "binary_cross_entropy"
+    op, reduction = "binary_cross_entropy", _legacy_reduction(size_average, reduce, reduction)
     target = _same_shape(op, input, target)
     if ((input.array < 0) | (input.array > 1)).any():
         raise EngineError(f"{op}: all elements of input should be between 0 and 1 (probabilities), got "
@@ -115,7 +116,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """The stable logistic loss ``softplus(z) - y z`` (= max(z,0) - y z + log(1 + e^{-|z|})): finite value
     and gradient ``sigmoid(z) - y`` for any logit, +-1e10 included. With pos_weight p:
     ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form."""
-    op = "binary_cross_entropy_with_logits"
+    op, reduction = "binary_cross_entropy_with_logits", _legacy_reduction(size_average, reduce, reduction)
     target = _same_shape(op, input, target)
     log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
     loss = (1.0 - target) * input + log_weight * Softplus.apply(-input)  # torch's form, also at +-inf
@@ -128,7 +129,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     except ValueError:  # shapes that do not broadcast (torch broadcasts, with a warning)
         raise EngineError(f"mse_loss: the target of shape {tuple(getattr(target, 'shape', ()))} does not broadcast "
                           f"with the input of shape {tuple(input.shape)}") from None
-    return _reduce(diff * diff, reduction, "mse_loss")
+    return _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction), "mse_loss")
 
 
 def _norm2(input, dim):
