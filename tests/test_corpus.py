@@ -40,10 +40,12 @@ def run(program, backend, *args, patch=None, **kwargs):
     may replace names of the loaded module before ``main`` runs."""
     if backend == "torch":
         module = load(program, backend)
+        assert module.torch.__name__ == "torch"
         patch and patch(module)
         return module.main(*args, **kwargs)
     with torch_bound_to_engine():
         module = load(program, backend)
+        assert module.torch.__name__ == "tinygrad_edu", "the program did not get the engine"
         patch and patch(module)
         return module.main(*args, **kwargs)
 
@@ -108,3 +110,99 @@ def test_p03_module_with_sgd_and_mse():
     state_module = {k: np.array(v) for k, v in zip("abcd", np.random.default_rng(3).standard_normal(4))}
     state_sequential = state_of({"0.weight": (1, 3), "0.bias": (1,)}, 4)
     both("p03_module_sgd", state_module, state_sequential, rtol=1e-9, atol=1e-12)
+
+
+def torch_like_state(program, build, seed):
+    """Starting weights for ``build(module)`` (a model of ``program`` made with the real torch):
+    every weight and bias drawn with NumPy like torch's default init (uniform, bound 1/sqrt(fan_in)),
+    norm layers' affine parameters and buffers kept at their fixed defaults."""
+    rng = np.random.default_rng(seed)
+    model, state = build(load(program, "torch")), {}
+    norm_layers = {name for name, m in model.named_modules() if "Norm" in type(m).__name__}
+    for key, value in model.state_dict().items():
+        owner = key.rsplit(".", 1)[0]
+        if owner in norm_layers or not value.is_floating_point():
+            state[key] = value.numpy().copy()
+            continue
+        weight = model.state_dict()[owner + ".weight"] if owner + ".weight" in model.state_dict() else value
+        fan_in = int(np.prod(weight.shape[1:])) if weight.dim() > 1 else weight.shape[0]
+        bound = 1 / np.sqrt(fan_in)
+        state[key] = rng.uniform(-bound, bound, tuple(value.shape))
+    return state
+
+
+def mnist_like(n, size, seed):
+    """Synthetic MNIST-like pictures: class k is a bright horizontal bar at row k+1 and a vertical
+    bar at column size-2-k//2, on noise; float64 images (n, 1, size, size) and int64 labels."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    rng.shuffle(labels)
+    images = 0.1 * rng.standard_normal((n, 1, size, size))
+    for i, k in enumerate(labels):
+        images[i, 0, k + 1, 1:-1] += 1.0
+        images[i, 0, 1:-1, size - 2 - k // 2] += 0.7
+    return images, labels.astype(np.int64)
+
+
+def test_p04_mnist_cnn_batchnorm_dropout_steplr_adadelta():
+    """Exact comparison with the dropout layers in the model at p=0 (the masks are random and the
+    two libraries' streams differ); at p=0.25 the masks are compared in distribution."""
+    images, labels = mnist_like(64, 12, seed=5)
+    state = torch_like_state("p04_mnist_cnn", lambda m: m.Net().double(), seed=6)
+    edu, ref = both("p04_mnist_cnn", state, images, labels, dropout=(0.0, 0.0), rtol=1e-7, atol=1e-9)
+    assert ref["losses"][-1] < ref["losses"][0] and ref["lrs"] == [0.7, 0.7 ** 2, 0.7 ** 3]
+    edu = plain(run("p04_mnist_cnn", "edu", state, images, labels, epochs=1))
+    assert np.isfinite(edu["losses"]).all()
+    assert abs(edu["dropout_zero_fraction"] - 0.25) < 0.02  # 20000 draws: 5 standard deviations
+    assert edu["dropout_kept_values"] == [1 / 0.75]
+
+
+def same_normals(normals):
+    """A ``patch`` for ``run``: the program's ``torch.randn_like`` gives the next of ``normals``
+    (NumPy arrays, the same for both libraries) instead of its library's own random stream."""
+    def patch(module):
+        library, queue = module.torch, list(normals)
+
+        def randn_like(t, **kwargs):
+            draw = queue.pop(0)
+            assert draw.shape == tuple(t.shape), f"randn_like of shape {tuple(t.shape)}, prepared {draw.shape}"
+            return library.from_numpy(draw).to(t.dtype)
+        proxy = types.ModuleType(library.__name__)
+        proxy.__dict__.update(vars(library))
+        proxy.randn_like = randn_like
+        module.torch = proxy
+    return patch
+
+
+def test_p05_vae_reparameterisation_kl_bce():
+    rng = np.random.default_rng(7)
+    images = (rng.uniform(size=(48, 1, 8, 8)) < 0.3).astype(np.float64)
+    state = torch_like_state("p05_vae", lambda m: m.VAE().double(), seed=8)
+    normals = [rng.standard_normal((16, 4)) for _ in range(4 * 3)]
+    edu, ref = both("p05_vae", state, images, rtol=1e-7, atol=1e-10, patch=same_normals(normals))
+    assert ref["train_losses"][-1] < ref["train_losses"][0]
+    edu = plain(run("p05_vae", "edu", state, images, epochs=1))  # the engine's own randn_like
+    assert np.isfinite(edu["train_losses"]).all()
+
+
+def test_p06_makemore_mlp_language_model():
+    """Training is compared exactly; the samples come from each library's own stream, so the
+    sampled names are compared for form, and 4000 first-character draws with the exact
+    probabilities of the trained model (both libraries' counts within 5 standard deviations)."""
+    vocab, dim, hidden = 22, 4, 32
+    rng = np.random.default_rng(9)
+    params = [rng.standard_normal((vocab, dim)), rng.standard_normal((3 * dim, hidden)) * 0.2,
+              rng.standard_normal(hidden) * 0.01, rng.standard_normal((hidden, vocab)) * 0.01, np.zeros(vocab)]
+    ref = plain(run("p06_makemore_mlp", "torch", params))
+    edu = plain(run("p06_makemore_mlp", "edu", params))
+    assert ref["vocab"] == edu["vocab"] and len(ref["vocab"]) == vocab
+    assert_same(edu["lossi"], ref["lossi"], rtol=1e-9)
+    assert_same(edu["first_char_probs"], ref["first_char_probs"], rtol=1e-9, atol=1e-15)
+    assert edu["n_params"] == ref["n_params"] == sum(p.size for p in params)
+    assert ref["lossi"][-1] < 0.6 * ref["lossi"][0]
+    p = ref["first_char_probs"]
+    for result in (ref, edu):
+        counts = result["first_char_counts"]
+        assert counts.sum() == 4000 and counts.dtype == np.int64
+        assert (np.abs(counts - 4000 * p) <= 5 * np.sqrt(4000 * p * (1 - p)) + 1).all(), (counts, 4000 * p)
+        assert len(result["names"]) == 8 and all(set(n) <= set(ref["vocab"][1:]) for n in result["names"])
