@@ -115,8 +115,19 @@ def logsumexp(input, dim, keepdim=False):
     return _tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
-def matmul(input, other):
-    return _tensor(input, "matmul") @ other
+def matmul(input, other, *, out=None):
+    """``input @ other``; with ``out=`` the product is written into ``out`` (which must have its
+    shape and dtype), and as in torch no graph is recorded through it."""
+    result = _tensor(input, "matmul") @ other
+    if out is None:
+        return result
+    if result.requires_grad:
+        raise RuntimeError("matmul(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if tuple(out.shape) != tuple(result.shape) or out.dtype != result.dtype:
+        raise RuntimeError(f"not supported in tinygrad_edu: matmul(out=) of shape {tuple(out.shape)}, {out.dtype} "
+                           f"for a result of shape {tuple(result.shape)}, {result.dtype} (torch would resize it)")
+    return out.copy_(result)
 
 
 def add(input, other, *, alpha=1):
