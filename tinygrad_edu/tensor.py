@@ -4,6 +4,8 @@ The methods here only check arguments and pick an op from ``ops/``; the maths of
 and backward side by side) lives there, and the graph walk in ``autograd.py``. Names and semantics
 follow PyTorch's wherever PyTorch has the same thing.
 """
+import operator
+
 import numpy as np
 
 from . import autograd
@@ -291,6 +293,18 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
     __gt__ = gt = lambda self, o: self._compare(o, lambda a, b: a > b)
     __ge__ = ge = lambda self, o: self._compare(o, lambda a, b: a >= b)
     __invert__ = logical_not = lambda self: Tensor._wrap(~self.array if self.dtype == bool_ else self.array == 0)
+
+    def _bitwise(self, other, op, name):
+        """``&``, ``|``, ``^`` of boolean or integer tensors: no graph, like torch's."""
+        a, b = self._pair(other)
+        if a.dtype.kind not in "biu":
+            raise RuntimeError(f"{name}: expected boolean or integer tensors, got {a.dtype} (torch: not implemented "
+                               "for floating point)")
+        return Tensor._wrap(op(a.array, b.array))
+
+    __and__ = __rand__ = bitwise_and = lambda self, o: self._bitwise(o, operator.and_, "bitwise_and")
+    __or__ = __ror__ = bitwise_or = lambda self, o: self._bitwise(o, operator.or_, "bitwise_or")
+    __xor__ = __rxor__ = bitwise_xor = lambda self, o: self._bitwise(o, operator.xor, "bitwise_xor")
 
     # ----- elementwise functions -----------------------------------------------------------
     def _float(self, op, torch_promotes=False):

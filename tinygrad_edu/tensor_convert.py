@@ -80,6 +80,26 @@ class ConversionMethods:
     cuda = lambda self: self.to("cuda")
     type_as = lambda self, other: self.to(other.dtype)
 
+    # ----- new tensors with this one's dtype and device (unless given), like torch's Tensor.new_* -----
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from .creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .creation import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    new_empty = new_zeros  # torch leaves the values undefined; zeros are one choice of them
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from .creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
     def contiguous(self):
         """Self when its memory is in row-major order, else a row-major copy (so ``view`` works)."""
         return self if self.array.flags.c_contiguous else _Contiguous.apply(self)

@@ -94,7 +94,7 @@ def format_tensor(tensor, grad_fn_name=None):
     extras = []
     if array.size == 0 and array.ndim > 1:
         body, extras = "[]", [f"size={tuple(array.shape)}"]
-    if tensor.dtype not in (np.float32, np.int64, np.bool_):
+    if tensor.dtype not in (np.float32, np.int64, np.bool_) or (array.size == 0 and tensor.dtype != np.float32):
         extras.append(f"dtype={dtype_name(tensor.dtype)}")
     if tensor.device != "cpu":
         extras.append(f"device='{tensor.device}:0'")

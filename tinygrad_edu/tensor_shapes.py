@@ -128,7 +128,9 @@ def _normalise_index(index, tensor, op):
         if hasattr(p, "requires_grad"):
             p = p.array
         elif isinstance(p, list):
-            p = tensor._xp.asarray(p)
+            p = tensor._xp.asarray(p) if p else tensor._xp.zeros(0, dtype=np.int64)
+        elif isinstance(p, range):  # like the list of its ints (x[range(n), target])
+            p = tensor._xp.arange(p.start, p.stop, p.step, dtype=np.int64)
         if hasattr(p, "dtype") and not isinstance(p, np.generic):
             if p.dtype.kind not in "iub":
                 raise EngineTypeError(f"{op}: tensors used as indices must be integer or boolean, got {p.dtype}")

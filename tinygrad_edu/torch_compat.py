@@ -12,7 +12,7 @@ import types
 import numpy as np
 
 from . import backend
-from .autograd import no_grad
+from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
 from .tensor import Tensor, float32, maximum, minimum
 
@@ -22,7 +22,7 @@ __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "lo
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
-           "argsort", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator"]
+           "argsort", "bincount", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator"]
 
 
 def _tensor(x, op):
@@ -115,8 +115,19 @@ def logsumexp(input, dim, keepdim=False):
     return _tensor(input, "logsumexp").logsumexp(dim, keepdim)
 
 
-def matmul(input, other):
-    return _tensor(input, "matmul") @ other
+def matmul(input, other, *, out=None):
+    """``input @ other``; with ``out=`` the product is written into ``out`` (which must have its
+    shape and dtype), and as in torch no graph is recorded through it."""
+    result = _tensor(input, "matmul") @ other
+    if out is None:
+        return result
+    if result.requires_grad:
+        raise RuntimeError("matmul(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if tuple(out.shape) != tuple(result.shape) or out.dtype != result.dtype:
+        raise RuntimeError(f"not supported in tinygrad_edu: matmul(out=) of shape {tuple(out.shape)}, {out.dtype} "
+                           f"for a result of shape {tuple(result.shape)}, {result.dtype} (torch would resize it)")
+    return out.copy_(result)
 
 
 def add(input, other, *, alpha=1):
@@ -195,6 +206,26 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if return_counts:
         out.append(Tensor._wrap(counts.astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0..max(input) occurs in a 1-d non-negative integer tensor (at least
+    ``minlength`` bins); with ``weights`` the sum of the weights per value, in float64 unless the
+    weights are float32 (torch's rule). No gradient: weights that require grad are refused."""
+    x = _tensor(input, "bincount")
+    xp = x._xp
+    if x.ndim != 1 or x.dtype.kind not in "iu" or (x.numel() and int(x.array.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return Tensor._wrap(xp.bincount(x.array, minlength=minlength).astype(np.int64))
+    w = _tensor(weights, "bincount")
+    if w.requires_grad and is_grad_enabled():
+        raise RuntimeError("not supported in tinygrad_edu: bincount with weights that require grad")
+    if w.shape != x.shape:
+        raise RuntimeError(f"bincount: weights of shape {tuple(w.shape)} for input of shape {tuple(x.shape)}; "
+                           "expected the same shape")
+    out_dtype = np.float32 if w.dtype == np.float32 else np.float64
+    return Tensor._wrap(xp.bincount(x.array, weights=w.array, minlength=minlength).astype(out_dtype))
 
 
 def _arrays(a, b):

@@ -77,11 +77,27 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """``nll_loss(log_softmax(input, 1), target)``: class indices (int64), logits on dim 1. log_softmax
     subtracts logsumexp, so logits of +-1e4 stay finite."""
-    if label_smoothing:
-        raise EngineError(f"not supported in tinygrad_edu: cross_entropy with label_smoothing={label_smoothing}")
+    if label_smoothing and weight is not None:
+        raise EngineError("not supported in tinygrad_edu: cross_entropy with label_smoothing and a class weight")
     _class_targets("cross_entropy", target, input)
-    return nll_loss(input.log_softmax(1 if input.ndim >= 2 else 0), target, weight, ignore_index=ignore_index,
-                    reduction=_legacy_reduction(size_average, reduce, reduction), _op="cross_entropy")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    class_dim = 1 if input.ndim >= 2 else 0
+    logp = input.log_softmax(class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction, _op="cross_entropy")
+    if not label_smoothing:
+        return nll
+    return (1.0 - label_smoothing) * nll + label_smoothing * _uniform_target_loss(logp, target, class_dim,
+                                                                                  ignore_index, reduction)
+
+
+def _uniform_target_loss(logp, target, class_dim, ignore_index, reduction):
+    """The cross-entropy against the uniform distribution, ``-(1/C) sum_c log p_c`` per sample
+    (label smoothing's second term, torch's form: ``(1-e) nll + e * this``), 0 at ignored targets."""
+    valid = target.array != ignore_index
+    per_sample = (logp.sum(class_dim) * (-1.0 / logp.shape[class_dim])).where(valid, 0.0)
+    if reduction == "mean":
+        return per_sample.sum() / float(valid.sum())
+    return per_sample.sum() if reduction == "sum" else per_sample
 
 
 def _same_shape(op, input, target):
