@@ -195,3 +195,13 @@ def test_dtypes_print_and_compare_as_torchs():
         assert not lib.int64.is_floating_point and lib.float32.itemsize == 4
         assert {lib.float32: "f"}[x.float().dtype] == "f"
     assert te.float32 == np.float32 and np.zeros(2, dtype=te.float32).dtype == np.float32
+
+
+def test_missing_torch_names_and_defaults_say_not_supported():
+    with pytest.raises(AttributeError, match="not supported in tinygrad_edu: torch.fft"):
+        te.fft
+    assert not hasattr(te, "fft") and hasattr(torch, "fft")
+    with pytest.raises(NotImplementedError, match="not supported in tinygrad_edu: set_default_dtype"):
+        te.set_default_dtype(te.float64)
+    te.set_default_dtype(te.float32)
+    assert te.get_default_dtype() is te.float32 and torch.get_default_dtype() is torch.float32

@@ -27,3 +27,11 @@ bool = bool_  # noqa: A001  (torch.bool)
 double, float, long = float64, float32, int64  # noqa: A001  (torch.double, torch.float, torch.long)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """A torch name the engine does not have: say so (still an AttributeError, so hasattr works)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"not supported in tinygrad_edu: torch.{name} (module 'tinygrad_edu' has no attribute "
+                         f"{name!r}; the README lists what the engine covers)")

@@ -22,7 +22,7 @@ __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "lo
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
-           "argsort", "bincount", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator"]
+           "argsort", "bincount", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator", "set_default_dtype"]
 
 
 def _tensor(x, op):
@@ -277,6 +277,13 @@ def numpy_of(input):
 
 def get_default_dtype():
     return float32
+
+
+def set_default_dtype(d):
+    """Only float32 (the engine's fixed default); other defaults say so instead of being ignored."""
+    if d != float32:
+        raise NotImplementedError(f"not supported in tinygrad_edu: set_default_dtype({d}); the default stays "
+                                  "torch.float32 (pass dtype=torch.float64 or call .double() instead)")
 
 
 inference_mode = no_grad
