@@ -307,3 +307,17 @@ def test_int_tensor_in_place_keeps_its_dtype_like_torch():
         x *= 3
         x[0] = 2.7  # setitem casts, as torch does
         assert str(x.dtype).endswith("int64") and x.tolist() == [2, 12, 15]
+
+
+def test_grad_is_a_tensor_of_its_own_that_accumulates_in_place_like_torch():
+    def run(lib):
+        a = lib.ones(2, 3, dtype=lib.float64, requires_grad=True)
+        b = lib.ones(2, 3, dtype=lib.float64, requires_grad=True)
+        (a + b).sum().backward()  # one upstream gradient for both, broadcast from a scalar
+        a.grad.zero_()  # must not touch b.grad
+        held = b.grad
+        (a * b * 2).sum().backward()
+        held.mul_(0.5)  # the held tensor is b.grad itself
+        lib.nn.utils.clip_grad_norm_([a, b], 0.5)
+        return [a.grad, b.grad, held]
+    _same(run)

@@ -205,3 +205,21 @@ def test_missing_torch_names_and_defaults_say_not_supported():
         te.set_default_dtype(te.float64)
     te.set_default_dtype(te.float32)
     assert te.get_default_dtype() is te.float32 and torch.get_default_dtype() is torch.float32
+
+
+KEYWORD_FORMS = ["x.sum(1, keepdims=True)", "x.mean(dim=1, keepdims=True)", "x.var(1, keepdims=True)",
+                 "x.std(1, keepdims=True)", "x.max(dim=1, keepdims=True).values", "x.amin(1, keepdims=True)",
+                 "x.argmax(1, keepdims=True)", "x.logsumexp(1, keepdims=True)", "x.prod(1, keepdims=True)",
+                 "lib.sum(x, 1, keepdims=True)", "lib.max(x, 1, keepdims=True).indices",
+                 "x.reshape(shape=(3, 2))", "x.view(size=(6,))", "x.expand(size=(2, 2, 3))",
+                 "x.permute(dims=(1, 0))"]
+
+
+@pytest.mark.parametrize("expr", KEYWORD_FORMS)
+def test_keyword_forms_and_keepdims_alias_match_torch(expr):
+    values = {}
+    for lib in LIBS:
+        x = lib.tensor(np.arange(6.0).reshape(2, 3))
+        out = eval(expr)
+        values[lib.__name__] = (out.tolist(), str(out.dtype), tuple(out.shape))
+    assert values["tinygrad_edu"] == values["torch"]

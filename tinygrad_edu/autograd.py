@@ -328,7 +328,22 @@ def accumulate_into_leaves(node, g):
         if out is None or not out._retains_grad or out._ctx is not node:
             return
         node = out
-    node.grad = g if node.grad is None else node.grad + g
+    node.grad = _accumulated(node.grad, g)
+
+
+def _accumulated(old, g):
+    """torch's AccumulateGrad: the first gradient is stored as a tensor of its own (never a view
+    that another leaf or the graph shares, so ``p.grad.zero_()`` touches only ``p``); later ones
+    add into it in place, unless a graph of the gradient is being built (create_graph)."""
+    if g.requires_grad:
+        return g if old is None else old + g
+    if old is None:
+        return type(g)._wrap(g.array.copy())
+    if old.requires_grad or old.shape != g.shape or not old.array.flags.writeable:
+        return old + g
+    old.array += g.array
+    old._changed_in_place()
+    return old
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None, allow_unused=False):

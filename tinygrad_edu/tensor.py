@@ -358,6 +358,22 @@ class _HookHandle:
             autograd._hooks_registered[0] -= 1
 
 
+def _keepdims_alias(method):
+    """torch also takes NumPy's spelling ``keepdims=`` for ``keepdim=``."""
+    def reduction(self, *args, **kwargs):
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+    reduction.__name__, reduction.__doc__, reduction.__wrapped__ = method.__name__, method.__doc__, method
+    return reduction
+
+
+for _name in ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "prod",
+              "norm"):
+    if hasattr(Tensor, _name):
+        setattr(Tensor, _name, _keepdims_alias(getattr(Tensor, _name)))
+
+
 def maximum(a, b):
     a = a if isinstance(a, Tensor) else Tensor._wrap(as_array(a))
     return E.Maximum.apply(*a._pair(b))

@@ -9,8 +9,8 @@ from .ops import movement as M
 class ShapeMethods:
     __slots__ = ()
 
-    def reshape(self, *shape, _op="reshape"):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    def reshape(self, *shape, _op="reshape", **keyword):
+        shape = _sizes(shape, keyword, "shape", _op)
         if not all(type(n) is int for n in shape) and not all(isinstance(n, (int, np.integer)) and
                                                              not isinstance(n, bool) for n in shape):
             raise EngineTypeError(f"{_op}: the shape must be ints, got {tuple(shape)}")
@@ -25,11 +25,12 @@ class ShapeMethods:
                               f"{tuple(self.shape)} ({size} elements)")
         return M.Reshape.apply(self, shape=shape)
 
-    def view(self, *shape):
+    def view(self, *shape, **keyword):
         """``reshape`` that never copies: like torch, it refuses a shape that the memory layout of a
         view (a transpose, a column slice) cannot give without a copy; use ``reshape`` there."""
+        shape = _sizes(shape, keyword, "size", "view")
         if self._base is not None and not self.array.flags.c_contiguous:
-            target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+            target = shape
             if not _reshapes_without_copy(self.array, target):
                 raise EngineError(f"view: view size {tuple(target)} is not compatible with the memory layout of "
                                   f"this tensor of shape {tuple(self.shape)} (a transposed or sliced view); "
@@ -63,8 +64,8 @@ class ShapeMethods:
         dim %= n
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
-    def permute(self, *dims):
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    def permute(self, *dims, **keyword):
+        dims = _sizes(dims, keyword, "dims", "permute")
         if len(dims) != self.ndim:
             raise EngineError(f"permute: {dims} names {len(dims)} dims, but the tensor of shape {tuple(self.shape)} "
                               f"has {self.ndim}")
@@ -80,8 +81,8 @@ class ShapeMethods:
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
 
-    def expand(self, *shape):
-        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    def expand(self, *shape, **keyword):
+        shape = _sizes(shape, keyword, "size", "expand")
         lead = len(shape) - self.ndim
         if lead < 0 or any(s < 0 and (i < lead or s != -1) for i, s in enumerate(shape)):
             raise EngineError(f"expand: a tensor of shape {tuple(self.shape)} cannot be expanded to {tuple(shape)} "
@@ -118,6 +119,16 @@ def _reshapes_without_copy(array, shape):
         except (AttributeError, ValueError):
             return False
     return True
+
+
+def _sizes(positional, keyword, name, op):
+    """The sizes (or dims) given as ``f(2, 3)``, ``f((2, 3))`` or torch's keyword ``f(name=(2, 3))``."""
+    if keyword:
+        if positional or set(keyword) != {name}:
+            raise EngineTypeError(f"{op}: expected the sizes as positional ints, a tuple, or {name}=...; got "
+                                  f"{positional} and keywords {sorted(keyword)}")
+        positional = (keyword[name],)
+    return tuple(positional[0]) if len(positional) == 1 and isinstance(positional[0], (tuple, list)) else positional
 
 
 def _normalise_index(index, tensor, op):

@@ -275,6 +275,12 @@ def numpy_of(input):
     return backend.to_numpy(input.array)
 
 
+from .tensor import _keepdims_alias  # noqa: E402
+
+for _name in ("max", "min", "amax", "amin", "mean", "sum", "std", "var", "argmax", "argmin", "logsumexp"):
+    globals()[_name] = _keepdims_alias(globals()[_name])
+
+
 def get_default_dtype():
     return float32
 
