@@ -66,6 +66,8 @@ def timed(steps, reps):
 
 def measure_memory(lib, name):
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+    if lib.startswith("tinygrad"):
+        env["LRU"] = "0"  # tinygrad caches freed buffers for reuse: the step's own peak would not show
     out = subprocess.run([sys.executable, "-m", "benchmarks.bench_peers", "--memory", lib, name],
                          capture_output=True, text=True, env=env,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

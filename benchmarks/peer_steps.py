@@ -137,8 +137,8 @@ def mygrad(name, params, x, y):
     def lin(h, k):
         return mg.matmul(h, P[k + ".w"]) + P[k + ".b"]
 
-    def pool(h):
-        return max_pool(h, (2, 2), 2)
+    def pool(h):  # MyGrad's max_pool refuses a size the window does not divide; torch floors (65 -> 32)
+        return max_pool(h[..., : h.shape[-2] // 2 * 2, : h.shape[-1] // 2 * 2], (2, 2), 2)
 
     def up2(h):
         n, c, a, b = h.shape
