@@ -40,9 +40,11 @@ test-all: $(STAMP)
 pdf: $(STAMP)
 	$(MAKE) -C derivations
 
+## The benchmark: every library (tinygrad_edu, torch, DeZero, MyGrad, tinygrad) on the four workloads,
+## time and peak memory; scripts/setup_bench.sh installs the `bench` extra and clang first.
 bench: $(STAMP)
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_mlp
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_steps
+	bash scripts/setup_bench.sh
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_peers
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info

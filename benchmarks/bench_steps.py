@@ -136,7 +136,11 @@ def peak_memory(lib, name):
     """Peak RSS (MiB) above the RSS just before one step, in this (fresh) process."""
     step = make_step(lib, name)
     step()
+    return step_peak_mib(step)
 
+
+def step_peak_mib(step):
+    """Peak RSS (MiB) of one call of ``step`` (already warmed up) above the RSS just before it."""
     def status(field):
         with open("/proc/self/status") as f:
             return next(int(line.split()[1]) for line in f if line.startswith(field))

@@ -22,6 +22,19 @@ def _no_user_data_paths(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _gpu_tests_on_a_device(request):
+    """`gpu`-marked tests run on device="cuda": real CuPy where present, else the CPU stand-in
+    (tinygrad_edu/fake_cuda.py, arrays that refuse NumPy as CuPy's do), so they never skip."""
+    from tinygrad_edu import backend
+    switched = request.node.get_closest_marker("gpu") is not None and not backend.cuda_available()
+    if switched:
+        backend.use_fake_cuda()
+    yield
+    if switched:
+        backend.use_fake_cuda(False)
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
 

@@ -219,7 +219,6 @@ def test_gradient_on_random_sizes_matches_torch():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not backend.cuda_available(), reason=backend.CUDA_UNAVAILABLE_REASON or "")
 def test_cupy_arrays_give_the_numpy_results():
     cp = backend.xp_for("cuda")
     rng = np.random.default_rng(4)

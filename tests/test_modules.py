@@ -139,7 +139,7 @@ def test_to_double_float_keep_parameter_objects():
         m.to(te.int64)
 
 
-@pytest.mark.skipif(not te.cuda_available(), reason="needs CuPy and a CUDA device")
+@pytest.mark.gpu
 def test_cuda_moves_parameters():
     m = nn.Linear(3, 2).cuda()
     assert all(p.device == "cuda" for p in m.parameters())

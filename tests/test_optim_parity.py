@@ -263,7 +263,6 @@ def test_named_parameters_and_state_as_torchs():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not te.cuda_available(), reason="needs CuPy and a CUDA device")
 @pytest.mark.parametrize("name, kwargs", CONFIGS[::3], ids=[f"{n}-{k}" for n, k in CONFIGS[::3]])
 def test_optimizers_on_cuda_match_cpu(name, kwargs):
     """The same rules on CuPy arrays: 10 steps on the device equal 10 on the CPU; the state_dict

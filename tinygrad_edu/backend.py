@@ -4,22 +4,50 @@ Every array in the engine lives either on the CPU (a ``numpy.ndarray``) or on a 
 ``cupy.ndarray``). Code elsewhere asks this module for the array module ``xp`` that matches an
 array or a device name, and never imports CuPy itself.
 """
+import os
+
 import numpy as np
 
 try:  # CuPy is optional: the `gpu` extra. Without it, device="cuda" is a clear error.
     import cupy as _cupy
     _cupy.cuda.runtime.getDeviceCount()
+    from cupyx import scatter_add as _cupy_scatter_add
 except Exception as _error:  # ImportError, or CuPy present without a usable CUDA device
-    _cupy = None
+    _cupy = _cupy_scatter_add = None
     CUDA_UNAVAILABLE_REASON = f"CuPy with a CUDA device is not available ({type(_error).__name__}: {_error})"
 else:
     CUDA_UNAVAILABLE_REASON = None
+
+
+def use_fake_cuda(on=True):
+    """Make device="cuda" the stand-in device of ``fake_cuda`` (a CuPy look-alike on the CPU), or undo
+    it; real CuPy, where present, always wins. Returns whether "cuda" is now the stand-in. The tests
+    turn it on (tests/conftest.py); ``TINYGRAD_EDU_FAKE_CUDA=1`` turns it on at import."""
+    global _cupy, _cupy_scatter_add
+    if CUDA_UNAVAILABLE_REASON is None:
+        return False
+    if on:
+        from . import fake_cuda
+        _cupy, _cupy_scatter_add = fake_cuda, fake_cuda.scatter_add
+    else:
+        _cupy = _cupy_scatter_add = None
+    return on
+
+
+def cuda_is_fake():
+    """True when device="cuda" is the CPU stand-in (``fake_cuda``), not CuPy."""
+    return _cupy is not None and CUDA_UNAVAILABLE_REASON is not None
+
+
+if os.environ.get("TINYGRAD_EDU_FAKE_CUDA") == "1":
+    use_fake_cuda()
 
 DEVICES = ("cpu", "cuda")
 
 
 def cuda_available():
-    """True when CuPy is installed and sees a CUDA device (like ``torch.cuda.is_available``)."""
+    """True when CuPy is installed and sees a CUDA device (like ``torch.cuda.is_available``), or when
+    the stand-in device is on (``use_fake_cuda``)."""
     return _cupy is not None
 
 
@@ -76,9 +104,8 @@ def to_numpy(array):
 
 
 def scatter_add(out, index, values):
-    """``out[index] += values`` with repeated indices adding up (``numpy.add.at``)."""
+    """``out[index] += values`` with repeated indices adding up (``numpy.add.at``, ``cupyx.scatter_add``)."""
     if array_module(out) is np:
         np.add.at(out, index, values)
     else:
-        import cupyx
-        cupyx.scatter_add(out, index, values)
+        _cupy_scatter_add(out, index, values)

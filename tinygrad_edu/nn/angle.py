@@ -47,8 +47,8 @@ def circular_angle_loss(pred, target, period=360.0, reduction="mean"):
     if not isinstance(target, type(pred)):
         target = _constant_like(np.asarray(target, dtype=np.float64), pred)
     difference = pred - target
-    turns = np.round(np.asarray(difference.detach().numpy(), dtype=np.float64) / period)
-    wrapped = difference - _constant_like(turns * period, pred)
+    turns = (difference.detach().double() / period).round()  # float64, on pred's device
+    wrapped = difference - (turns * period).to(pred.dtype)
     loss = wrapped.abs()
     if reduction == "mean":
         return loss.mean()

@@ -31,13 +31,19 @@ def _class_targets(op, target, input):
     if not isinstance(target, Tensor) or dtype not in (np.int64, np.uint8):
         raise EngineTypeError(f"{op}: expected class indices as an integer tensor (int64, or uint8), got "
                               f"{dtype if dtype is not None else type(target).__name__}")
+    if target.device != input.device:  # torch's rule; NumPy indices would be refused by a CuPy input anyway
+        raise RuntimeError(f"{op}: expected all tensors on the same device, got the input on {input.device} and "
+                           f"the target on {target.device}")
     return op
 
 
-def _class_weights(op, weight, classes):
+def _class_weights(op, weight, classes, device):
     if weight is not None and tuple(weight.shape) != (classes,):
         raise EngineError(f"{op}: the weight must hold one value per class ({classes} classes), got a weight of "
                           f"shape {tuple(weight.shape)}")
+    if weight is not None and weight.device != device:
+        raise RuntimeError(f"{op}: expected all tensors on the same device, got the input on {device} and the "
+                           f"weight on {weight.device}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -51,7 +57,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
                           f"{tuple(target.shape)}")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    _class_weights(op, weight, classes)
+    _class_weights(op, weight, classes, input.device)
     xp, t = input._xp, target.array
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= classes))

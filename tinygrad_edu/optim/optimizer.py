@@ -153,7 +153,7 @@ def _saved(name, value):
     """A state entry as state_dict gives it: arrays copied into Tensors, the step a 0-d float32 Tensor."""
     if name == "step":
         return Tensor._wrap(np.asarray(value, dtype=np.float32))
-    if hasattr(value, "dtype") and np.ndim(value):
+    if hasattr(value, "dtype") and getattr(value, "ndim", 0):  # an array (NumPy or CuPy), not a scalar
         return Tensor._wrap(value.copy())
     return value
 

@@ -35,8 +35,8 @@ def unit_interval(x, rng):
 def _with_target(name):
     """A loss taking integer class indices (and optionally per-class weights) from kwargs."""
     def fn(ns, x, target, weight=None, **kwargs):
-        weight = None if weight is None else ns.tensor(weight, dtype=x.dtype)
-        return getattr(ns.nn.functional, name)(x, ns.tensor(target), weight=weight, **kwargs)
+        weight = None if weight is None else ns.tensor(weight, dtype=x.dtype, device=x.device)
+        return getattr(ns.nn.functional, name)(x, ns.tensor(target, device=x.device), weight=weight, **kwargs)
     return fn
 
 
