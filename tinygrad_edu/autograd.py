@@ -10,48 +10,11 @@ second (and higher) derivatives. See derivations/ for the formulas of each op.
 This module never imports ``Tensor``: the output of an op has the type of its first input, so the
 two modules need no circular import.
 """
-import contextlib
 import inspect
-import threading
 import weakref
 
 from .grad_fn import AccumulateGrad, torch_name
-
-_state = threading.local()
-
-
-def is_grad_enabled():
-    return getattr(_state, "grad_enabled", True)
-
-
-@contextlib.contextmanager
-def set_grad_enabled(mode):
-    previous = is_grad_enabled()
-    _state.grad_enabled = bool(mode)
-    try:
-        yield
-    finally:
-        _state.grad_enabled = previous
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Inside ``with no_grad():`` (or a function decorated with it) ops record no graph."""
-
-    def __enter__(self):
-        self._previous = is_grad_enabled()
-        _state.grad_enabled = False
-
-    def __exit__(self, *exc):
-        _state.grad_enabled = self._previous
-
-
-class enable_grad(no_grad):
-    """Switch graph recording back on inside a ``no_grad`` block."""
-
-    def __enter__(self):
-        self._previous = is_grad_enabled()
-        _state.grad_enabled = True
-
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401  (torch.autograd's names)
 
 class Function:
     """One node of the graph. Subclasses define ``forward(*arrays, **params)`` and ``backward(g)``.
