@@ -151,3 +151,17 @@ def test_resume_runs_only_the_tasks_without_metrics(tmp_path, monkeypatch):
     ran.clear()
     reproduce(ids, out=tmp_path, quick=True, resume=True)
     assert ran == [("ee411.1.2", "edu")]
+
+
+def test_task_texts_name_each_task_once():
+    """A key written twice in a dict literal silently keeps the last text (an answer had replaced
+    two questions that way)."""
+    import ast
+    from pathlib import Path
+
+    import experiments.report.tasks_text as texts
+    for node in ast.parse(Path(texts.__file__).read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), (node.targets[0].id, sorted(k for k in keys if keys.count(k) > 1))
+    assert set(texts.QUESTIONS) >= set(RUN_IDS)

@@ -80,12 +80,6 @@ QUESTIONS = {
               "compare with training the whole network on the same labels.",
     "nni2.T3": "Design a loss for angles that respects the circle (2 and 360 degrees are 2 apart, not 358), "
                "mostly differentiable, and check its gradient.",
-    "mlph08.1d": "The curves show how training goes; the epoch of the lowest validation loss is the one "
-                 "mlph08.1e keeps.",
-    "ee411.3.1": "Each sample overlays two digits on one canvas; its label is the pair (top-left, "
-                 "bottom-right).",
-    "cpsc663.P5.3": "As the linear autoencoder converges, its test error approaches PCA's and the cosines of the "
-                    "principal angles between its decoder's span and the top principal components approach 1.",
     "cpsc663.P3.3": "Backpropagate by hand through a small sigmoid network with the cross-entropy cost: every z, "
                     "activation, error delta and gradient, on a labelled example.",
     "cpsc663.P4.2": "Train an MNIST CNN whose first layer has 40 filters for 5 epochs, plot the 40 filters and "
