@@ -316,10 +316,12 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise EngineError("clamp: give at least one of min and max")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self if min is None else maximum(self, min)
-            return out if max is None else minimum(out, max)
+        min, max = _clamp_bounds(min, max)
         dtype = result_type(self, *(b for b in (min, max) if b is not None))
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # torch's rule at ties: all to self
+            bounds = [self._operand(b, dtype) for b in (min, max) if b is not None]
+            which = "both" if len(bounds) == 2 else ("lo" if min is not None else "hi")
+            return E.ClampBounds.apply(self if self.dtype == dtype else self.to(dtype), *bounds, which=which)
         return E.Clamp.apply(self if self.dtype == dtype else self.to(dtype), lo=min, hi=max)
 
     clip = clamp
@@ -341,6 +343,18 @@ class _HookHandle:
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
             autograd._hooks_registered[0] -= 1
+
+
+def _clamp_bounds(min, max):
+    """clamp's bounds as torch takes them: both numbers or both tensors (a 0-d tensor without a
+    gradient next to a number counts as a number, as torch's argument parser reads it)."""
+    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
+        tensor = min if isinstance(min, Tensor) else max
+        if tensor.ndim or tensor.requires_grad:
+            raise EngineTypeError(f"clamp: min and max must be both tensors or both numbers, got min "
+                                  f"{type(min).__name__} and max {type(max).__name__}")
+        return tuple(b.item() if isinstance(b, Tensor) else b for b in (min, max))
+    return min, max
 
 
 def maximum(a, b):

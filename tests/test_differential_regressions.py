@@ -1,0 +1,66 @@
+"""Regression tests for the causes the differential test's large profile found (issue 10, "Done
+means"): each runs the same code on both libraries from the same arrays and compares values,
+dtypes, gradients and, where the cause was second order, gradients of gradients."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_edu as te
+from test_fidelity_values import check
+
+inf, nan = float("inf"), float("nan")
+f32, f64 = np.float32, np.float64
+
+
+def second_order(fn, *arrays, upstream=None, ns=te):
+    """(value, first-order gradients, gradient of sum(g * g)) of ``fn`` on one library, as NumPy."""
+    grad = torch.autograd.grad if ns is torch else te.grad
+    xs = [ns.tensor(np.asarray(a), requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = fn(ns, *xs)
+        up = np.ones(tuple(out.shape)) if upstream is None else np.broadcast_to(upstream, tuple(out.shape))
+        gs = grad([out], xs, grad_outputs=[ns.tensor(np.asarray(up, dtype=np.asarray(arrays[0]).dtype))],
+                  create_graph=True)
+        g2 = grad([sum((g * g).sum() for g in gs)], xs, allow_unused=True)
+    as_np = (lambda t: t.detach().numpy()) if ns is torch else (lambda t: t.array)
+    return [as_np(out)] + [as_np(g) for g in gs] + [None if g is None else as_np(g) for g in g2]
+
+
+def check_second_order(fn, *arrays, upstream=None, rtol=1e-6, atol=1e-6):
+    engine, reference = second_order(fn, *arrays, upstream=upstream), second_order(fn, *arrays, upstream=upstream, ns=torch)
+    for k, (e, t) in enumerate(zip(engine, reference)):
+        if t is None or e is None:
+            e, t = (np.zeros_like(t) if e is None else e), (np.zeros_like(e) if t is None else t)
+        np.testing.assert_allclose(e, t, rtol=rtol, atol=atol, err_msg=f"output {k} (value, grads, grads2)")
+
+
+# ---- clamp with tensor bounds: torch's whole gradients, never halves ---------------------------
+CLAMP_X = f64([1.0, 2.0, 3.0, nan, 0.0, 5.0, -1.0])
+CLAMP_LO = f64([1.0, nan, 0.0, 0.0, 4.0, 2.0, 0.5])
+CLAMP_HI = f64([2.0, 3.0, nan, 1.0, 3.0, 5.0, 0.5])
+
+
+def test_clamp_with_tensor_bounds_gives_ties_to_the_input():
+    check(lambda ns, x, lo, hi: ns.clamp(x, lo, hi), CLAMP_X, CLAMP_LO, CLAMP_HI, upstream=np.arange(1.0, 8.0))
+
+
+@pytest.mark.parametrize("side", ["min", "max"])
+def test_clamp_with_one_tensor_bound_gives_ties_to_the_input(side):
+    check(lambda ns, x, b: x.clamp(**{side: b}), CLAMP_X, CLAMP_LO, upstream=np.arange(1.0, 8.0))
+
+
+def test_clamp_with_a_tensor_bound_broadcasts_and_promotes():
+    check(lambda ns, x, lo, hi: x.clamp(min=lo, max=hi), f32([[0.5, 2.0, -1.0], [1.0, 0.0, 3.0]]), f64([0.0, 0.0, 0.5]),
+          f64(1.0))
+    check(lambda ns, x, lo: x.clamp(min=lo), f32([[0.5, 2.0], [1.0, 0.0]]), f64(0.5))
+
+
+def test_clamp_mixing_a_tensor_and_a_number_bound_is_torch_s():
+    x = f32([0.5, 2.0, -1.0])
+    check(lambda ns, x: x.clamp(min=ns.tensor(0.0, dtype=ns.float64), max=1), x)  # a 0-d tensor reads as a number
+    for ns in (torch, te):
+        with pytest.raises(TypeError, match="clamp"):
+            ns.tensor(x).clamp(min=ns.tensor([0.0, 0.0, 0.0]), max=1.0)
