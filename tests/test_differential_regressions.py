@@ -64,3 +64,25 @@ def test_clamp_mixing_a_tensor_and_a_number_bound_is_torch_s():
     for ns in (torch, te):
         with pytest.raises(TypeError, match="clamp"):
             ns.tensor(x).clamp(min=ns.tensor([0.0, 0.0, 0.0]), max=1.0)
+
+
+# ---- elu/celu at exactly 0: torch's first derivative (the negative side's), second derivative 0 --
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.celu(x, alpha=2.0), lambda ns, x: ns.nn.functional.elu(x),
+                                lambda ns, x: ns.nn.functional.elu(x, alpha=0.5)], ids=["celu", "elu", "elu_alpha"])
+def test_elu_family_at_zero_matches_torch_to_second_order(fn):
+    check_second_order(fn, f64([0.0, -0.0, 1.0, -1.0, 0.5]), upstream=f64([1.0, -0.5, 2.0, 1.0, 3.0]))
+
+
+# ---- hardswish: torch's formula (NaN at -inf and NaN) and torch's gradient at -3 and 3 ----------
+def test_hardswish_values_and_gradients_at_the_edges_and_infinities():
+    x = f64([-inf, inf, nan, -3.0, 3.0, 0.0, -1e30, 1e30, -2.0, 2.5])
+    check(lambda ns, x: ns.nn.functional.hardswish(x), x)
+    check_second_order(lambda ns, x: ns.nn.functional.hardswish(x), f64([-3.0, 3.0, 0.0, -4.0, 4.0, 1.5]),
+                       upstream=f64([1.0, 2.0, -1.0, 1.0, 1.0, 0.5]))
+
+
+# ---- p-norms with p < 1 at zero elements: first order 0, second order NaN as torch's ----------
+@pytest.mark.parametrize("p", [0.5, -1])
+@pytest.mark.parametrize("x", [[[0.0, -0.86, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 2.0]]], ids=["zero_rows", "one_zero"])
+def test_norm_below_one_at_zero_elements_to_second_order(p, x):
+    check_second_order(lambda ns, x: x.norm(p=p, dim=1, keepdim=True), f64(x), upstream=f64([[0.7]] * len(x)))

@@ -10,7 +10,7 @@ kinks:
 - silu        $x \sigma(x)$;  mish  $x \tanh(\operatorname{softplus}(x))$;
 - softplus    $\frac1\beta \log(1 + e^{\beta x})$, and $x$ where $\beta x > $ threshold (torch's switch);
 - hardtanh    clamp to $[lo, hi]$, gradient 1 strictly inside only; relu6 = hardtanh(0, 6);
-- hardswish   $0$ for $x < -3$, $x$ for $x > 3$, $x (x + 3)/6$ between (gradient $x/3 + 1/2$ on $[-3, 3]$);
+- hardswish   $x \min(\max(x + 3, 0), 6) / 6$ (gradient 0 up to -3, $x/3 + 1/2$ strictly between, 1 from 3);
 - softsign    $x / (1 + |x|)$.
 
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
@@ -18,7 +18,8 @@ The exponential branches see ``min(x, 0)``, so the branch that ``where`` discard
 """
 import math
 
-from ..autograd import EngineError, EngineTypeError
+from ..autograd import EngineError, EngineTypeError, Function
+from ..backend import array_module
 from ..tensor import Tensor
 from ..ops.special import Erf, Softplus
 
@@ -50,14 +51,22 @@ def _negative_exp_part(x, alpha, scale):
     return ((x.clamp(max=0.0) * (1.0 / scale)).exp() - 1.0) * alpha
 
 
+def _elu_family(x, alpha, scale):
+    """$x$ for $x > 0$, $\alpha(e^{x/scale} - 1)$ for $x < 0$, and at exactly 0 the line
+    $x \alpha / scale$: torch's gradient there ($\alpha / scale$, the negative side's) with
+    torch's second derivative there (0: its double backward masks with $x < 0$)."""
+    at_zero = x * (alpha / scale)
+    return x.where(x.array > 0, _negative_exp_part(x, alpha, scale).where(x.array < 0, at_zero))
+
+
 def elu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace("elu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, 1.0)))
+    return _maybe_inplace("elu", input, inplace, lambda x: _elu_family(x, alpha, 1.0))
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise EngineError("celu: ZeroDivisionError: alpha cannot be 0 for CELU (the formula divides by it)")
-    return _maybe_inplace("celu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, alpha)))
+    return _maybe_inplace("celu", input, inplace, lambda x: _elu_family(x, alpha, alpha))
 
 
 def gelu(input, approximate="none"):
@@ -100,12 +109,24 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+class Hardswish(Function):
+    r"""$z = x \min(\max(x + 3, 0), 6) / 6$ as torch computes it (so $-\infty$ and NaN give NaN);
+    $\bar x = 0$ for $x \le -3$, $\bar z (x/3 + 1/2)$ for $-3 < x < 3$, $\bar z$ for $x \ge 3$
+    (and NaN, torch's else-branch). Second order as torch: $1/3$ strictly inside, 0 outside."""
+
+    def forward(self, x):
+        xp = array_module(x)
+        return x * xp.minimum(xp.maximum(x + 3.0, 0.0), 6.0) / 6.0
+
+    def backward(self, g):
+        (x,) = self.inputs
+        inside = (x.array > -3.0) & (x.array < 3.0)
+        slope = (x * (1.0 / 3.0) + 0.5).where(inside, 0.0)  # selected: no inf * 0 from outside
+        return (g.where(~(x.array <= -3.0) & ~inside, 0.0) + g * slope,)
+
+
 def hardswish(input, inplace=False):
-    def compute(x):
-        inner = x.clamp(min=-3.0, max=3.0)  # clamp passes the gradient at -3 and 3 too, as torch's formula
-        middle = inner * (inner + 3.0) * (1.0 / 6.0)
-        return x.where(x.array > 3.0, middle.where(x.array >= -3.0, 0.0))
-    return _maybe_inplace("hardswish", input, inplace, compute)
+    return _maybe_inplace("hardswish", input, inplace, Hardswish.apply)
 
 
 def softsign(input):

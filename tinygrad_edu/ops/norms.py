@@ -28,13 +28,11 @@ class VectorNorm(Function):
         shape = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
         g, z = g.reshape(shape), self.output().reshape(shape)
         sign = array_module(x.array).sign(x.array)
-        if p < 1:
-            zero = x.array == 0
-            power = (x.abs().where(~zero, 1.0) ** (p - 1)).where(~zero, 0.0)
+        if p < 1:  # |x|^(p-1) is inf at the zeros: selected away here, NaN in second order as torch's
+            power = (x.abs() ** (p - 1)).where(x.array != 0, 0.0)
             return (power * sign * g * z ** (1 - p),)
         zero_norm = z.array == 0
-        safe = z.where(~zero_norm, 1.0)
-        scale = (g / (safe if p == 2 else safe ** (p - 1))).where(~zero_norm, 0.0)
+        scale = (g / (z if p == 2 else z ** (p - 1))).where(~zero_norm, 0.0)  # as torch's: g/0 selected away
         if p == 2:
             return (x * scale,)
         if p < 2:
