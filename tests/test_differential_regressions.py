@@ -86,3 +86,16 @@ def test_hardswish_values_and_gradients_at_the_edges_and_infinities():
 @pytest.mark.parametrize("x", [[[0.0, -0.86, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 2.0]]], ids=["zero_rows", "one_zero"])
 def test_norm_below_one_at_zero_elements_to_second_order(p, x):
     check_second_order(lambda ns, x: x.norm(p=p, dim=1, keepdim=True), f64(x), upstream=f64([[0.7]] * len(x)))
+
+
+# ---- negative and infinite p-norms of nothing raise, as torch's ---------------------------------
+@pytest.mark.parametrize("p", [-1, -0.5, float("-inf"), float("inf")])
+@pytest.mark.parametrize("dim", [1, -1, None, (0, 1), 0])
+def test_norm_without_identity_over_an_empty_dimension_raises_like_torch(p, dim):
+    outcomes = []
+    for ns in (torch, te):
+        try:
+            outcomes.append(tuple(ns.linalg.vector_norm(ns.zeros(2, 0), p, dim=dim).shape))
+        except RuntimeError as error:
+            outcomes.append(str(error).replace(" ", ""))  # torch's message lacks a space before "because"
+    assert outcomes[0] == outcomes[1]

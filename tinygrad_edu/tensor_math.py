@@ -28,6 +28,19 @@ def _unary(op_class, name):
     return method
 
 
+def _check_norm_has_identity(x, ord, dim):
+    """A negative or infinite p-norm of nothing has no value: torch raises (its message)."""
+    shown = int(ord) if float(ord).is_integer() else ord
+    given = (dim,) if isinstance(dim, int) else tuple(dim or ())
+    if not given and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
+                           f"operation does not have an identity")
+    for d in given:
+        if x.ndim and x.shape[d % x.ndim] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {d} because "
+                               f"this dimension is empty and the operation does not have an identity")
+
+
 class MathMethods(SelectMethods):
     __slots__ = ()
 
@@ -111,6 +124,8 @@ class MathMethods(SelectMethods):
         axes = x._axes(dim, "norm")
         if not axes and x.ndim:
             axes = tuple(range(x.ndim))
+        if ord < 0 or ord == float("inf"):
+            _check_norm_has_identity(x, ord, dim)
         if ord == float("inf"):
             return x.abs().amax(axes, keepdim)
         if ord == float("-inf"):
