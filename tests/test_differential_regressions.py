@@ -99,3 +99,19 @@ def test_norm_without_identity_over_an_empty_dimension_raises_like_torch(p, dim)
         except RuntimeError as error:
             outcomes.append(str(error).replace(" ", ""))  # torch's message lacks a space before "because"
     assert outcomes[0] == outcomes[1]
+
+
+# ---- max pooling selects its gradient: an inf or NaN upstream stays at the window's maximum ------
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=(2, 3), stride=1, dilation=(2, 1)), dict(kernel_size=2),
+                                    dict(kernel_size=2, stride=1, padding=1)])
+def test_max_pool_gradient_is_selected_not_multiplied(kwargs):
+    x = np.random.default_rng(0).choice(f64([1.0, 100.0, -100.0, 1e4, -1e4, 0.0, 3.0]), size=(1, 2, 5, 6))
+    check(lambda ns, x: ns.nn.functional.max_pool2d(x, **kwargs).exp(), x)
+    check_second_order(lambda ns, x: (ns.nn.functional.max_pool2d(x, **kwargs) * 50.0).exp(), x * 0.1)
+
+
+# ---- elu/celu of tiny negatives: expm1, not exp - 1 (which rounds to 0, so log gives -inf) ------
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.elu(x, alpha=0.5).log(),
+                                lambda ns, x: ns.nn.functional.celu(x, alpha=2.0)], ids=["elu_log", "celu"])
+def test_elu_family_of_tiny_negatives(fn):
+    check(fn, f32([-3.3e-32, -1e-10, -1e-20, -0.0, -2.0]), rtol=1e-6, atol=0)

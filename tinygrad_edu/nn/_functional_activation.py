@@ -47,8 +47,9 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def _negative_exp_part(x, alpha, scale):
-    """$\\alpha (e^{x / scale} - 1)$, evaluated on min(x, 0) (never overflows)."""
-    return ((x.clamp(max=0.0) * (1.0 / scale)).exp() - 1.0) * alpha
+    """$\\alpha (e^{x / scale} - 1)$ with expm1 (exact for tiny x, as torch's), evaluated on
+    min(x, 0) (never overflows)."""
+    return (x.clamp(max=0.0) * (1.0 / scale)).expm1() * alpha
 
 
 def _elu_family(x, alpha, scale):
