@@ -115,3 +115,23 @@ def test_max_pool_gradient_is_selected_not_multiplied(kwargs):
                                 lambda ns, x: ns.nn.functional.celu(x, alpha=2.0)], ids=["elu_log", "celu"])
 def test_elu_family_of_tiny_negatives(fn):
     check(fn, f32([-3.3e-32, -1e-10, -1e-20, -0.0, -2.0]), rtol=1e-6, atol=0)
+
+
+# ---- atan2 at the origin: first order 0, second order NaN, as torch's ---------------------------
+def test_atan2_at_the_origin_to_second_order():
+    x = f64([1.0, 0.0, -1.0, 0.0])
+    check_second_order(lambda ns, a: ns.atan2(a, a)[0], x)
+    check_second_order(lambda ns, a, b: ns.atan2(a, b), x, f64([0.0, 0.0, 2.0, 1.0]), upstream=f64([1.0, 0.5, -1.0, 2.0]))
+
+
+# ---- gelu, silu, mish: one product in backward (torch's fused form), so inf upstream stays inf --
+@pytest.mark.parametrize("name,kwargs", [("gelu", {}), ("gelu", dict(approximate="tanh")), ("silu", {}), ("mish", {})])
+def test_fused_activations_keep_an_infinite_upstream_gradient(name, kwargs):
+    fn = lambda ns, x: getattr(ns.nn.functional, name)(x, **kwargs).expm1()  # expm1' = inf at large values
+    check(fn, f32([6710.6, 100.0, 0.5, -2.0, -30.0]), rtol=1e-5)
+    check_second_order(lambda ns, x: getattr(ns.nn.functional, name)(x, **kwargs), f64([0.5, -2.0, 3.0, 0.0]),
+                       upstream=f64([1.0, -0.5, 2.0, 1.5]))
+
+
+def test_sign_of_nan_is_zero_like_torch():
+    check(lambda ns, x: x.log2().sign() * x, f64([-1.0, 0.0, 2.0, 0.5]))

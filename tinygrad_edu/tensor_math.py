@@ -4,6 +4,8 @@ rounding family and ``sign`` (in the graph, zero gradient), norms, ``mm``/``bmm`
 each op, forward and backward side by side, in ops/unary.py, ops/norms.py and ops/scan.py."""
 import numpy as np
 
+from .backend import array_module
+
 from .autograd import EngineError, EngineTypeError
 from .ops import scan as C
 from .ops import unary as U
@@ -26,6 +28,12 @@ def _unary(op_class, name):
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name}`` elementwise: {op_class.__doc__.splitlines()[0]}"
     return method
+
+
+def _sign_nan_zero(x):
+    """-1, 0 or 1; NaN gives 0 as in torch.sign (NumPy's sign gives NaN)."""
+    xp = array_module(x)
+    return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)
 
 
 def _check_norm_has_identity(x, ord, dim):
@@ -71,7 +79,7 @@ class MathMethods(SelectMethods):
             fn = self._xp.copy if op_class is not U.Sign or self.dtype.kind == "b" else self._xp.sign
         return op_class.apply(self, fn=fn)
 
-    sign = lambda self: self._piecewise(U.Sign, self._xp.sign)
+    sign = lambda self: self._piecewise(U.Sign, _sign_nan_zero)
     floor = lambda self: self._piecewise(U.Floor, self._xp.floor)
     ceil = lambda self: self._piecewise(U.Ceil, self._xp.ceil)
     trunc = fix = lambda self: self._piecewise(U.Trunc, self._xp.trunc)

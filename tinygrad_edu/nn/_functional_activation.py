@@ -13,18 +13,36 @@ kinks:
 - hardswish   $x \min(\max(x + 3, 0), 6) / 6$ (gradient 0 up to -3, $x/3 + 1/2$ strictly between, 1 from 3);
 - softsign    $x / (1 + |x|)$.
 
+gelu, silu and mish are :class:`Fused`: one product $\bar z f'(x)$ in backward, with torch's
+formula for $f'$, so an infinite upstream gradient stays infinite as in torch.
+
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
 (an inf there would turn into 0 * inf = NaN in backward).
 """
 import math
 
-from ..autograd import EngineError, EngineTypeError, Function
+from ..autograd import EngineError, EngineTypeError, Function, no_grad
 from ..backend import array_module
 from ..tensor import Tensor
 from ..ops.special import Erf, Softplus
 
 __all__ = ["leaky_relu", "elu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardswish",
            "softsign"]
+
+
+class Fused(Function):
+    r"""$z = f(x)$ whose backward is one product, $\bar x = \bar z \cdot f'(x)$, as torch's fused
+    activations compute it: an infinite $\bar z$ times a finite $f'$ stays infinite (the chain rule
+    through $f$'s pieces would meet inf * 0 = NaN). ``value`` and ``slope`` are Tensor functions;
+    the slope is differentiable again (second order)."""
+
+    def forward(self, x, value, slope):
+        self.slope = slope
+        with no_grad():
+            return value(Tensor._wrap(x)).array
+
+    def backward(self, g):
+        return (g * self.slope(self.inputs[0]),)
 
 
 def _float_input(op, input):
@@ -70,22 +88,54 @@ def celu(input, alpha=1.0, inplace=False):
     return _maybe_inplace("celu", input, inplace, lambda x: _elu_family(x, alpha, alpha))
 
 
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh(x):
+    return x * ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh().add(1.0) * 0.5
+
+
+def _gelu_tanh_slope(x):
+    t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
+    return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * ((x * x * (3 * 0.044715) + 1.0) * _SQRT_2_OVER_PI)
+
+
+def _gelu_exact(x):
+    return x * (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+
+
+def _gelu_exact_slope(x):
+    cdf = (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    return cdf + x * (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+
+
 def gelu(input, approximate="none"):
     x = _float_input("gelu", input)
     if approximate == "none":
-        return x * (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return Fused.apply(x, value=_gelu_exact, slope=_gelu_exact_slope)
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
-        return x * (inner.tanh() + 1.0) * 0.5
+        return Fused.apply(x, value=_gelu_tanh, slope=_gelu_tanh_slope)
     raise EngineError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
 
 
+def _silu_slope(x):
+    s = x.sigmoid()
+    return s * (x * (1.0 - s) + 1.0)
+
+
 def silu(input, inplace=False):
-    return _maybe_inplace("silu", input, inplace, lambda x: x * x.sigmoid())
+    return _maybe_inplace("silu", input, inplace,
+                          lambda x: Fused.apply(x, value=lambda v: v * v.sigmoid(), slope=_silu_slope))
+
+
+def _mish_slope(x):
+    t = Softplus.apply(x).tanh()
+    return t + x * x.sigmoid() * (1.0 - t * t)
 
 
 def mish(input, inplace=False):
-    return _maybe_inplace("mish", input, inplace, lambda x: x * Softplus.apply(x).tanh())
+    return _maybe_inplace("mish", input, inplace,
+                          lambda x: Fused.apply(x, value=lambda v: v * Softplus.apply(v).tanh(), slope=_mish_slope))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
