@@ -135,3 +135,10 @@ def test_fused_activations_keep_an_infinite_upstream_gradient(name, kwargs):
 
 def test_sign_of_nan_is_zero_like_torch():
     check(lambda ns, x: x.log2().sign() * x, f64([-1.0, 0.0, 2.0, 0.5]))
+
+
+# ---- einsum with a repeated letter: the gradient is selected onto the diagonal --------------------
+def test_einsum_diagonal_gradient_is_selected():
+    x = np.random.default_rng(0).standard_normal((3, 3))
+    check(lambda ns, x: ns.einsum("ii->i", x).log2().log2(), x)
+    check(lambda ns, x: ns.einsum("iji->j", x.reshape(3, 1, 3).expand(3, 2, 3)).log(), x)
