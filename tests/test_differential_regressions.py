@@ -142,3 +142,13 @@ def test_einsum_diagonal_gradient_is_selected():
     x = np.random.default_rng(0).standard_normal((3, 3))
     check(lambda ns, x: ns.einsum("ii->i", x).log2().log2(), x)
     check(lambda ns, x: ns.einsum("iji->j", x.reshape(3, 1, 3).expand(3, 2, 3)).log(), x)
+
+
+# ---- the 2-norm at a zero vector: torch multiplies the upstream by the selected x / z --------------
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, float("inf")])
+@pytest.mark.parametrize("up", [nan, inf, 1.0])
+def test_norm_at_a_zero_vector_with_a_non_finite_upstream(p, up):
+    check(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1), f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([up, up]))
+    if p not in (1, float("inf")):  # piecewise linear: no second order
+        check_second_order(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=True),
+                           f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([[0.7], [0.7]]))

@@ -8,7 +8,7 @@ class VectorNorm(Function):
     r"""$z = \big(\sum_i |x_i|^p\big)^{1/p}$ over ``axes``.
 
     $\bar x_i = \bar z\, x_i |x_i|^{p-2} / z^{p-1}$ (for $p = 2$: $\bar z\, x_i / z$), and 0 where
-    $z = 0$; for $p < 1$ the zero elements get 0 and the rest $\bar z\,\mathrm{sign}(x_i) |x_i|^{p-1} z^{1-p}$
+    $z = 0$ (for $p = 2$ it is $\bar z \cdot 0$ there, NaN for a NaN or inf $\bar z$, as torch's); for $p < 1$ the zero elements get 0 and the rest $\bar z\,\mathrm{sign}(x_i) |x_i|^{p-1} z^{1-p}$
     (torch's rules, so that no 0/0 appears)."""
 
     saves_output = True
@@ -32,9 +32,9 @@ class VectorNorm(Function):
             power = (x.abs() ** (p - 1)).where(x.array != 0, 0.0)
             return (power * sign * g * z ** (1 - p),)
         zero_norm = z.array == 0
-        scale = (g / (z if p == 2 else z ** (p - 1))).where(~zero_norm, 0.0)  # as torch's: g/0 selected away
-        if p == 2:
-            return (x * scale,)
+        if p == 2:  # torch's form: g times the selected x / z (a NaN or inf g stays NaN at z = 0)
+            return (g * (x / z).where(~zero_norm, 0.0),)
+        scale = (g / z ** (p - 1)).where(~zero_norm, 0.0)  # as torch's: g/0 selected away
         if p < 2:
             return (x.abs() ** (p - 1) * sign * scale,)
         return (x * x.abs() ** (p - 2) * scale,)
