@@ -152,3 +152,21 @@ def test_norm_at_a_zero_vector_with_a_non_finite_upstream(p, up):
     if p not in (1, float("inf")):  # piecewise linear: no second order
         check_second_order(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=True),
                            f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([[0.7], [0.7]]))
+
+
+# ---- the deliberate differences (tests/differential_deliberate.py): their claims still hold ------
+@pytest.mark.parametrize("name", ["hardtanh", "relu6"])
+def test_deliberate_hardtanh_nan_gradient_depends_on_size_in_torch(name):
+    def nan_grad(ns, size):
+        x = ns.tensor(np.full(size, nan), requires_grad=True)
+        getattr(ns.nn.functional, name)(x).sum().backward()
+        return float(x.grad[0])
+    assert (nan_grad(torch, 7), nan_grad(torch, 8)) == (1.0, 0.0)
+    assert (nan_grad(te, 7), nan_grad(te, 8)) == (0.0, 0.0)
+
+
+def test_deliberate_gelu_at_plus_inf():
+    assert np.isnan(torch.nn.functional.gelu(torch.tensor([inf], dtype=torch.float64))[0].item())
+    assert te.nn.functional.gelu(te.tensor([inf]))[0].item() == inf
+    for ns in (torch, te):  # the limit: gelu(x) = x for huge x, in both
+        assert ns.nn.functional.gelu(ns.tensor([1e300], dtype=ns.float64))[0].item() == 1e300
