@@ -63,7 +63,8 @@ DELIBERATE = [
                "no derivative exists at NaN; the engine agrees with torch's vectorised path for every size",
                {"hardtanh": _hardtanh_selected, "relu6": _relu6_selected}),
     Deliberate(("F.gelu",), "the value of gelu (approximate='none') at +inf",
-               "torch's float32 kernel returns NaN there; the engine returns +inf",
+               "torch's float32 kernel returns NaN there (in its vectorised lanes; a 1-element tensor gets +inf); "
+               "the engine returns +inf",
                "gelu(x) = x Phi(x) -> +inf as x -> +inf, and torch's own float64 kernel returns +inf",
                {"gelu": _gelu_exact_at_inf}),
 ]

@@ -166,8 +166,18 @@ def test_deliberate_hardtanh_nan_gradient_depends_on_size_in_torch(name):
 
 
 def test_deliberate_gelu_at_plus_inf():
-    assert np.isnan(torch.nn.functional.gelu(torch.tensor([inf]))[0].item())  # float32
+    assert np.isnan(torch.nn.functional.gelu(torch.full((8,), inf))[0].item())  # float32, vectorised lanes
     assert torch.nn.functional.gelu(torch.tensor([inf], dtype=torch.float64))[0].item() == inf
     assert te.nn.functional.gelu(te.tensor([inf]))[0].item() == inf
     for ns in (torch, te):  # the limit: gelu(x) = x for huge x, in both
         assert ns.nn.functional.gelu(ns.tensor([1e300], dtype=ns.float64))[0].item() == 1e300
+
+
+# ---- the inf-norms: amax's gradient, but a NaN norm passes none (torch's rule) --------------------
+@pytest.mark.parametrize("p", [inf, -inf])
+@pytest.mark.parametrize("x,up", [([[3.0, -3.0, 1.0], [nan, 2.0, -5.0]], 1.0), ([[3.0, -3.0, 1.0], [nan, 2.0, 1.0]], inf),
+                                  ([[3.0, -3.0, 1.0], [2.0, 2.0, 1.0]], nan)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_inf_norm_gradient_with_nan_and_inf(p, x, up, keepdim):
+    check(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=keepdim), f64(x), upstream=f64(up))
+    check(lambda ns, x: ns.linalg.vector_norm(x, p), f64(x), upstream=f64(up))

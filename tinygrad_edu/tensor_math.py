@@ -9,7 +9,7 @@ from .backend import array_module
 from .autograd import EngineError, EngineTypeError
 from .ops import scan as C
 from .ops import unary as U
-from .ops.norms import VectorNorm
+from .ops.norms import InfNorm, VectorNorm
 from .ops.special import Erf
 from .tensor_select import SelectMethods
 
@@ -134,10 +134,8 @@ class MathMethods(SelectMethods):
             axes = tuple(range(x.ndim))
         if ord < 0 or ord == float("inf"):
             _check_norm_has_identity(x, ord, dim)
-        if ord == float("inf"):
-            return x.abs().amax(axes, keepdim)
-        if ord == float("-inf"):
-            return x.abs().amin(axes, keepdim)
+        if ord in (float("inf"), float("-inf")):
+            return InfNorm.apply(x, axes=axes, keepdim=keepdim, largest=ord > 0)
         if ord == 0:
             count = (x.array != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
             return U.CountNonzero.apply(x, fn=lambda a: count)

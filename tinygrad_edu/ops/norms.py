@@ -1,5 +1,6 @@
 """The vector p-norm over some axes, with torch's gradient conventions (0 where the norm is 0).
-p = 1, inf, -inf and 0 are compositions (``tensor_math.vector_norm``); this op covers the rest."""
+p = 1 and 0 are compositions (``tensor_math.vector_norm``); InfNorm covers inf and -inf, VectorNorm
+the rest."""
 from ..autograd import Function
 from ..backend import array_module
 
@@ -38,3 +39,24 @@ class VectorNorm(Function):
         if p < 2:
             return (x.abs() ** (p - 1) * sign * scale,)
         return (x * x.abs() ** (p - 2) * scale,)
+
+
+class InfNorm(Function):
+    r"""$z = \max_i |x_i|$ (or $\min_i |x_i|$) over ``axes``; $\bar x_i = \bar z\, \mathrm{sign}(x_i)\,
+    [|x_i| = z] / \#\{j: |x_j| = z\}$ (ties share evenly), a product as in torch: an infinite $\bar z$
+    gives NaN off the extremum, and a NaN norm (no element equals it) has share 0, so $\bar z \cdot 0$."""
+
+    saves_inputs = False
+
+    def forward(self, x, axes, keepdim, largest):
+        xp = array_module(x)
+        a = abs(x)
+        z = (a.max if largest else a.min)(axis=axes, keepdims=True)
+        hit = a == z
+        count = hit.sum(axis=axes, keepdims=True)
+        self.weight = xp.where(hit, xp.sign(x) / xp.maximum(count, 1), 0.0).astype(x.dtype)  # NaN x: not hit
+        self.kept = z.shape
+        return z if keepdim else z.reshape(tuple(n for i, n in enumerate(z.shape) if i not in axes))
+
+    def backward(self, g):
+        return (g.reshape(self.kept) * g._wrap(self.weight),)
