@@ -68,3 +68,43 @@ DELIBERATE = [
                "gelu(x) = x Phi(x) -> +inf as x -> +inf, and torch's own float64 kernel returns +inf",
                {"gelu": _gelu_exact_at_inf}),
 ]
+
+
+# ---- second order where torch's double-backward formula overflows ----------------------------------
+SECOND_ORDER_NAN = (
+    "second-order gradients (grads2) that are NaN in torch and finite in the engine",
+    "torch's double-backward formulas of the fused activations (mish, silu, softplus, elu, ...) "
+    "evaluate exp(x) and friends unguarded, so at large |x| or where a factor vanishes they meet "
+    "inf / inf or 0 * inf = NaN although the derivative exists; the engine's second order is "
+    "the chain rule through the first-order formula, which stays finite",
+    "per program: central differences, in float64, of torch's own first-order gradient at the "
+    "same inputs; the position is excused only where that reference is finite and the engine "
+    "agrees with it (and everything else in the program agrees)")
+
+
+def second_order_reference(program, label_index, positions, execute):
+    """Central differences of sum(g * g) over torch's first-order gradients ``g`` (float64 inputs)
+    with respect to input ``label_index`` at ``positions`` (flat indices): the float64 reference."""
+    from differential_programs import Program
+    import numpy as np
+    leaves = [k for k, a in enumerate(program.arrays) if a.dtype.kind == "f"]
+    arrays = [a.astype(np.float64) if a.dtype == np.float32 else a for a in program.arrays]
+    which = leaves[label_index]
+
+    def objective(shifted):
+        result = execute(torch, Program(shifted, program.steps, program.upstream_seed, False))
+        if result["error"] is not None or result["grads"] is None:
+            return np.nan
+        return sum(float((np.asarray(g[0], dtype=np.float64) ** 2).sum()) for g in result["grads"] if g is not None)
+
+    out = []
+    for position in positions:
+        x = arrays[which].reshape(-1)
+        h = 1e-6 * max(1.0, abs(float(x[position])))
+        values = []
+        for sign in (1.0, -1.0):
+            shifted = [a.copy() for a in arrays]
+            shifted[which].reshape(-1)[position] += sign * h
+            values.append(objective(shifted))
+        out.append((values[0] - values[1]) / (2 * h))
+    return np.array(out)

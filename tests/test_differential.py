@@ -19,7 +19,7 @@ from hypothesis import given, settings
 import hypothesis.strategies as st
 
 import tinygrad_edu as te
-from differential_deliberate import DELIBERATE
+from differential_deliberate import DELIBERATE, second_order_reference
 from differential_programs import Program, programs, run_step
 
 
@@ -122,9 +122,12 @@ def compare(program):
     """The first difference between the libraries on ``program`` (a string), or None. A program
     that differs passes if torch with the substitutes of the deliberate differences that concern
     it (tests/differential_deliberate.py) agrees with the engine everywhere."""
-    e = execute(te, program)
-    why = _difference(program, execute(torch, program), e)
+    e, t = execute(te, program), execute(torch, program)
+    why = _difference(program, t, e)
     if why is None:
+        return None
+    excused = _excuse_second_order(program, t, e)
+    if excused is not None and _difference(program, excused, e) is None:
         return None
     concerned = [entry for entry in DELIBERATE if entry.concerns(program)]
     if concerned:
@@ -134,6 +137,32 @@ def compare(program):
             if _difference(program, execute(torch, program), e) is None:
                 return None
     return why
+
+
+def _excuse_second_order(program, t, e):
+    """torch's result with its NaN second-order entries replaced by the engine's where the float64
+    reference (differential_deliberate.SECOND_ORDER_NAN) is finite and agrees with the engine;
+    None when there is nothing to excuse or the reference disagrees."""
+    if not program.second_order or not t["grads2"] or not e["grads2"] or len(t["grads2"]) != len(e["grads2"]):
+        return None
+    patched, changed = [], False
+    for i, (a, b) in enumerate(zip(e["grads2"], t["grads2"])):
+        if a is None or b is None or a[1:] != b[1:]:
+            patched.append(b)
+            continue
+        ea, ta = np.asarray(a[0]).reshape(-1), np.asarray(b[0])
+        where = np.flatnonzero(np.isnan(ta.reshape(-1)) & np.isfinite(ea))
+        if not 0 < where.size <= 16:
+            patched.append(b)
+            continue
+        ref = second_order_reference(program, i, where, execute)
+        if not (np.isfinite(ref) & (np.abs(ref - ea[where]) <= 1e-3 * np.maximum(1.0, np.abs(ref)))).all():
+            return None
+        fixed = ta.reshape(-1).copy()
+        fixed[where] = ea[where]
+        patched.append((fixed.reshape(ta.shape), b[1], b[2]))
+        changed = True
+    return dict(t, grads2=patched) if changed else None
 
 
 def _difference(program, t, e):

@@ -181,3 +181,10 @@ def test_deliberate_gelu_at_plus_inf():
 def test_inf_norm_gradient_with_nan_and_inf(p, x, up, keepdim):
     check(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=keepdim), f64(x), upstream=f64(up))
     check(lambda ns, x: ns.linalg.vector_norm(x, p), f64(x), upstream=f64(up))
+
+
+# ---- softplus exactly at its threshold: torch's slope there, second order 0 ----------------------
+def test_softplus_at_the_threshold_to_second_order():
+    fn = lambda ns, x: ns.nn.functional.softplus(x, beta=2.0, threshold=2.0)
+    check_second_order(fn, f64([1.0, -1.0, 0.99, 1.01, 5.0]), upstream=f64([1.0, 2.0, -1.0, 0.5, 1.0]))
+    check_second_order(lambda ns, x: ns.nn.functional.softplus(x, threshold=3.0), f64([3.0, 2.0, 4.0]))

@@ -143,6 +143,10 @@ def softplus(input, beta=1.0, threshold=20.0):
     ``beta x > threshold``, as torch switches there."""
     x = _float_input("softplus", input)
     smooth = Softplus.apply(x) if beta == 1 else Softplus.apply(x * beta) * (1.0 / beta)
+    at = (x.array * beta) == threshold
+    if at.any():  # exactly at the switch: torch's slope sigma(threshold), and second order 0 (its mask is <)
+        slope = 1.0 / (1.0 + math.exp(-threshold))
+        smooth = smooth.where(~at, x * slope + (smooth - x * slope).detach())
     return x.where((x.array * beta) > threshold, smooth)
 
 
