@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 _TORCH_GELU = torch.nn.functional.gelu
+_TORCH_NORMALIZE = torch.nn.functional.normalize
 
 
 def _hardtanh_selected(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -30,6 +31,17 @@ def _gelu_exact_at_inf(input, approximate="none"):
     """gelu with gelu(+inf) = +inf (its limit); the gradient there stays torch's (NaN)."""
     value = _TORCH_GELU(input, approximate=approximate)
     return torch.where(torch.isposinf(input), input.detach(), value)
+
+
+def _normalize_zero_safe(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """F.normalize with the 2-norm written as the engine writes it (sqrt of the sum of squares,
+    selected to 0 at a zero vector), so that no NaN comes out of the norm's double backward."""
+    if p != 2:
+        return _TORCH_NORMALIZE(input, p, dim, eps)
+    squares = (input * input).sum(dim, keepdim=True)
+    nonzero = squares != 0
+    norm = torch.where(nonzero, torch.where(nonzero, squares, torch.ones_like(squares)).sqrt(), torch.zeros_like(squares))
+    return input / norm.clamp_min(eps)
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,14 @@ DELIBERATE = [
                "the engine returns +inf",
                "gelu(x) = x Phi(x) -> +inf as x -> +inf, and torch's own float64 kernel returns +inf",
                {"gelu": _gelu_exact_at_inf}),
+    Deliberate(("F.normalize", "F.info_nce_loss"), "second-order gradients at an exactly-zero vector",
+               "torch gives NaN there (the double backward of its vector_norm at a zero norm meets 0 * inf, "
+               "although the clamp at eps already stops the first-order flow through the norm); the engine "
+               "gives the finite value",
+               "within eps of a zero vector normalize(x) is x / eps, linear, so the second order is finite: "
+               "float64 central differences of torch's own first-order gradient with a step below eps agree "
+               "with the engine (tests/test_differential_regressions.py checks it)",
+               {"normalize": _normalize_zero_safe}),
 ]
 
 

@@ -276,3 +276,17 @@ def test_large_profile(request):
 def test_a_known_program_prints_as_code():
     program = Program([np.array([[1.0, 2.0]], dtype=np.float32)], [])
     assert "ns.tensor(np.array([[1.0, 2.0]], dtype=np.float32).reshape((1, 2)), requires_grad=True)" in program.code()
+
+
+def test_known_ill_conditioned_and_deliberate_programs_compare_clean():
+    """F.linear in float32 -> .double() -> 1.5 / x at scale 1e4 (float32 rounding blown up by the
+    pole: the float64 twin measures it) and info_nce_loss at temperature 0.1 with a zero row
+    (torch's NaN second order: a deliberate difference)."""
+    from differential_programs import Step
+    r = np.random.default_rng(3)
+    x, w, b = (r.standard_normal(s).astype(np.float32) * k for s, k in (((3, 4), 1e4), ((5, 4), 1), ((5,), 1)))
+    assert compare(Program([x, w, b], [Step("F.linear", (0, 1, 2)), Step("move:double", (3,)), Step("rdiv", (4,))],
+                           upstream_seed=1, second_order=True)) is None
+    z = np.array([[1e4, 1e4], [-1.0, 1.0], [0.0, 0.0], [-1.0, 1e4], [1.0, 1e4], [1.0, 100.0]])
+    assert compare(Program([z], [Step("F.info_nce_loss", (0,), dict(temperature=0.1)), Step("move:double", (1,))],
+                           upstream_seed=2, second_order=True)) is None

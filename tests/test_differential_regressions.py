@@ -188,3 +188,24 @@ def test_softplus_at_the_threshold_to_second_order():
     fn = lambda ns, x: ns.nn.functional.softplus(x, beta=2.0, threshold=2.0)
     check_second_order(fn, f64([1.0, -1.0, 0.99, 1.01, 5.0]), upstream=f64([1.0, 2.0, -1.0, 0.5, 1.0]))
     check_second_order(lambda ns, x: ns.nn.functional.softplus(x, threshold=3.0), f64([3.0, 2.0, 4.0]))
+
+
+def test_deliberate_normalize_second_order_at_a_zero_vector():
+    """torch's second order is NaN at the zero row; the engine's equals float64 central differences
+    of torch's own first-order gradient (steps far below eps, where normalize is x / eps)."""
+    x, w = f64([[0.0, 0.0], [1.0, -2.0]]), f64([[0.5, -1.5], [2.0, 1.0]])
+    fn = lambda ns, x: (ns.nn.functional.normalize(x, dim=1, eps=1e-8) * ns.tensor(w)).sum()
+
+    def torch_objective(a):
+        t = torch.tensor(a, requires_grad=True)
+        g, = torch.autograd.grad(fn(torch, t), [t])
+        return float((g * g).sum())
+    engine = second_order(fn, x)[2]
+    assert np.isnan(second_order(fn, x, ns=torch)[2][0]).all()
+    h = 1e-12
+    for j in range(2):
+        up, down = x.copy(), x.copy()
+        up[0, j] += h
+        down[0, j] -= h
+        reference = (torch_objective(up) - torch_objective(down)) / (2 * h)
+        assert abs(engine[0, j] - reference) <= 1e-3 * max(1.0, abs(reference))
