@@ -209,3 +209,16 @@ def test_deliberate_normalize_second_order_at_a_zero_vector():
         down[0, j] -= h
         reference = (torch_objective(up) - torch_objective(down)) / (2 * h)
         assert abs(engine[0, j] - reference) <= 1e-3 * max(1.0, abs(reference))
+
+
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.elu(x.log2(), alpha=0.5),
+                                lambda ns, x: ns.nn.functional.celu(x.log10(), alpha=2.0)], ids=["elu", "celu"])
+def test_elu_family_gradient_at_nan_takes_the_positive_side(fn):
+    check(fn, f64([-1.0, 0.5, 2.0, -3.0]), upstream=f64([1.0, 2.0, -1.0, 3.0]))
+
+
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_var_and_std_of_equal_values_are_exactly_zero(dtype):
+    x = dtype([[-0.4848108630131541] * 3, [1.1484124204775177] * 3, [1e4, 1e4, 1e4], [inf, inf, inf]])
+    check(lambda ns, x: x.var(dim=1), x)
+    check(lambda ns, x: x.std(dim=1, keepdim=True) + x, x[:3])

@@ -71,11 +71,12 @@ def _negative_exp_part(x, alpha, scale):
 
 
 def _elu_family(x, alpha, scale):
-    """$x$ for $x > 0$, $\alpha(e^{x/scale} - 1)$ for $x < 0$, and at exactly 0 the line
-    $x \alpha / scale$: torch's gradient there ($\alpha / scale$, the negative side's) with
-    torch's second derivative there (0: its double backward masks with $x < 0$)."""
+    """$x$ for $x > 0$ (and NaN: torch's backward takes the positive side unless $x \le 0$),
+    $\alpha(e^{x/scale} - 1)$ for $x < 0$, and at exactly 0 the line $x \alpha / scale$: torch's
+    gradient there ($\alpha / scale$, the negative side's) with torch's second derivative there
+    (0: its double backward masks with $x < 0$)."""
     at_zero = x * (alpha / scale)
-    return x.where(x.array > 0, _negative_exp_part(x, alpha, scale).where(x.array < 0, at_zero))
+    return x.where(~(x.array <= 0), _negative_exp_part(x, alpha, scale).where(x.array < 0, at_zero))
 
 
 def elu(input, alpha=1.0, inplace=False):
