@@ -222,3 +222,11 @@ def test_var_and_std_of_equal_values_are_exactly_zero(dtype):
     x = dtype([[-0.4848108630131541] * 3, [1.1484124204775177] * 3, [1e4, 1e4, 1e4], [inf, inf, inf]])
     check(lambda ns, x: x.var(dim=1), x)
     check(lambda ns, x: x.std(dim=1, keepdim=True) + x, x[:3])
+
+
+# ---- kl_div's target gradient: torch's xlogy halves (NaN at t = 0, 0 at t < 0 under a zero upstream) --
+@pytest.mark.parametrize("up", [0.0, 1.0, 2.5])
+def test_kl_div_target_gradient_at_zero_and_negative_targets(up):
+    check(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="none"), f64([0.5, 0.5, 0.5, -1.0]),
+          f64([-2.0, 0.0, 2.0, 0.3]), upstream=f64([up, up, up, 0.0]))
+    check_second_order(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="sum"), f64([0.5, -1.0]), f64([2.0, 0.3]))
