@@ -44,6 +44,17 @@ def _normalize_zero_safe(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / norm.clamp_min(eps)
 
 
+def _positive_side_at_nan(name):
+    """torch's elu/celu with a NaN input passing the gradient 1 (the positive side) in every lane."""
+    original = getattr(torch.nn.functional, name)
+
+    def fn(input, *args, **kwargs):
+        kwargs.pop("inplace", None)
+        nan = torch.isnan(input)
+        return torch.where(nan, input, original(torch.where(nan, torch.zeros_like(input), input), *args, **kwargs))
+    return fn
+
+
 @dataclass(frozen=True)
 class Deliberate:
     ops: tuple          # registry names (prefixes) of the ops concerned
@@ -87,6 +98,12 @@ DELIBERATE = [
                "float64 central differences of torch's own first-order gradient with a step below eps agree "
                "with the engine (tests/test_differential_regressions.py checks it)",
                {"normalize": _normalize_zero_safe}),
+    Deliberate(("F.elu", "F.celu"), "the gradient at a NaN input",
+               "torch is inconsistent with itself again: float32, and float64 tensors of fewer than 16 "
+               "elements, get 1 (its formula's positive side: `x <= 0` fails for NaN), float64 tensors of 16 "
+               "or more get NaN in the vectorised lanes; the engine gives 1 always",
+               "no derivative exists at NaN; the engine agrees with torch's scalar formula for every size",
+               {"elu": _positive_side_at_nan("elu"), "celu": _positive_side_at_nan("celu")}),
 ]
 
 

@@ -230,3 +230,13 @@ def test_kl_div_target_gradient_at_zero_and_negative_targets(up):
     check(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="none"), f64([0.5, 0.5, 0.5, -1.0]),
           f64([-2.0, 0.0, 2.0, 0.3]), upstream=f64([up, up, up, 0.0]))
     check_second_order(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="sum"), f64([0.5, -1.0]), f64([2.0, 0.3]))
+
+
+@pytest.mark.parametrize("name", ["elu", "celu"])
+def test_deliberate_elu_nan_gradient_depends_on_size_in_torch(name):
+    def nan_grad(ns, size, dtype):
+        x = ns.tensor(np.full(size, nan, dtype=dtype), requires_grad=True)
+        getattr(ns.nn.functional, name)(x).sum().backward()
+        return float(x.grad[0])
+    assert nan_grad(torch, 4, f64) == 1.0 and np.isnan(nan_grad(torch, 16, f64)) and nan_grad(torch, 16, f32) == 1.0
+    assert (nan_grad(te, 4, f64), nan_grad(te, 16, f64), nan_grad(te, 16, f32)) == (1.0, 1.0, 1.0)
