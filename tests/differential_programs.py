@@ -66,10 +66,13 @@ class Program:
             out = f"v{len(self.arrays) + k}"
             if step.op.startswith("move:"):
                 lines.append(f"{out} = " + MOVE_BY_NAME[step.op[5:]][1].format(x=names[0]))
+            elif step.op == "clamp_tensors":
+                lines.append(f"{out} = ns.clamp({names[0]}, " + ", ".join(f"{k}={n}" for k, n in zip(
+                    step.kwargs["bounds"], names[1:])) + ")")
             else:
                 kw = "".join(f", {key}={value!r}" for key, value in step.kwargs.items())
-                lines.append(f"{out} = REGISTRY[{step.op!r}].call(ns, {', '.join(names)}{kw})"
-                             "  # from tinygrad_edu.registry import REGISTRY")
+                lines.append(f"{out} = flat_cat(ns, REGISTRY[{step.op!r}].call(ns, {', '.join(names)}{kw}))"
+                             "  # from tinygrad_edu.registry import REGISTRY; from differential_programs import flat_cat")
         lines.append(f"# backward from {out} with upstream np.random.default_rng({self.upstream_seed}).standard_normal"
                      f"{' (and a second-order pass)' if self.second_order else ''}")
         return "\n".join(lines)
@@ -81,11 +84,21 @@ def run_step(ns, step, values):
     xs = [values[j] for j in step.args]
     if step.op.startswith("move:"):
         return MOVE_BY_NAME[step.op[5:]][2](ns, xs[0])
+    if step.op == "clamp_tensors":  # clamp with tensor bounds (earlier values)
+        return ns.clamp(xs[0], **dict(zip(step.kwargs["bounds"], xs[1:])))
     kwargs = dict(step.kwargs)
     for key in ("target", "weight"):  # registry losses take arrays in kwargs
         if isinstance(kwargs.get(key), list):
             kwargs[key] = np.array(kwargs[key])
-    return REGISTRY[step.op].call(ns, *xs, **kwargs)
+    return flat_cat(ns, REGISTRY[step.op].call(ns, *xs, **kwargs))
+
+
+def flat_cat(ns, out):
+    """A step's one value: an op that returns several tensors (split, chunk, a pool with its
+    indices) gives them flattened and concatenated in the first one's dtype, so that all are compared."""
+    if not isinstance(out, (tuple, list)):
+        return out
+    return ns.cat([t.reshape(-1).to(out[0].dtype) for t in out])
 
 
 # ---- drawing ----------------------------------------------------------------------------
@@ -130,7 +143,11 @@ def generic_step(draw, values, shapes, dtypes):
     last = len(values) - 1
     i = last if draw(st.integers(0, 2)) else draw(st.integers(0, last))  # mostly a chain
     shape, is_int = shapes[i], dtypes[i].kind != "f"
-    choice = draw(st.sampled_from(["registry", "registry", "move"]))
+    choice = draw(st.sampled_from(["registry"] * 4 + ["move"] * 2 + ["clamp"]))
+    if choice == "clamp":  # bounds that broadcast into x's shape (torch's backward raises otherwise)
+        partners = [j for j, s in enumerate(shapes) if _broadcasts(s, shape) and np.broadcast_shapes(s, shape) == shape]
+        bounds = draw(st.sampled_from([("min",), ("max",), ("min", "max")]))
+        return Step("clamp_tensors", (i, *(draw(st.sampled_from(partners)) for _ in bounds)), dict(bounds=bounds))
     if choice == "move":
         moves = [m[0] for m in MOVES if m[3](shape) and not (is_int and m[0] == "float")]
         return Step("move:" + draw(st.sampled_from(moves)), (i,))
@@ -182,4 +199,4 @@ def programs(draw, run_shapes):
     return Program(arrays, steps, draw(st.integers(0, 2 ** 16)), draw(st.integers(0, 4)) == 0)
 
 
-__all__ = ["Program", "Step", "programs", "run_step", "array_shapes"]
+__all__ = ["Program", "Step", "programs", "run_step", "flat_cat", "array_shapes"]

@@ -262,6 +262,18 @@ def run_backward(roots, root_grads, visit, create_graph=False, retain_graph=None
 _hooks_registered = [0]  # how many tensor hooks exist: none, and the walk skips looking for them
 
 
+class HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+            _hooks_registered[0] -= 1
+
+
 def _run_hooks(node, g):
     """``Tensor.register_hook``: each hook of the tensor whose gradient this is may replace it."""
     tensor = node if not isinstance(node, Function) else node._output()

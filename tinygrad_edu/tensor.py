@@ -16,7 +16,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
 from .ops.device import ToDevice
-from .tensor_reductions import ReductionMethods
+from .tensor_reductions import ReductionMethods, _keepdims_alias  # noqa: F401  (torch_compat too)
 from .tensor_inplace import InplaceMethods
 from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
 from .tensor_math import MathMethods
@@ -170,7 +170,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
             hooks = self._hooks = []
         hooks.append(hook)
         autograd._hooks_registered[0] += 1
-        return _HookHandle(hooks, hook)
+        return autograd.HookHandle(hooks, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (leaves always keep it)."""
@@ -331,10 +331,12 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise EngineError("clamp: give at least one of min and max")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self if min is None else maximum(self, min)
-            return out if max is None else minimum(out, max)
+        min, max = _clamp_bounds(min, max)
         dtype = result_type(self, *(b for b in (min, max) if b is not None))
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # torch's rule at ties: all to self
+            bounds = [self._operand(b, dtype) for b in (min, max) if b is not None]
+            which = "both" if len(bounds) == 2 else ("lo" if min is not None else "hi")
+            return E.ClampBounds.apply(self if self.dtype == dtype else self.to(dtype), *bounds, which=which)
         return E.Clamp.apply(self if self.dtype == dtype else self.to(dtype), lo=min, hi=max)
 
     clip = clamp
@@ -346,32 +348,22 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
         return where(condition, self, other)
 
 
-class _HookHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
-
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-            autograd._hooks_registered[0] -= 1
-
-
-def _keepdims_alias(method):
-    """torch also takes NumPy's spelling ``keepdims=`` for ``keepdim=``."""
-    def reduction(self, *args, **kwargs):
-        if "keepdims" in kwargs:
-            kwargs["keepdim"] = kwargs.pop("keepdims")
-        return method(self, *args, **kwargs)
-    reduction.__name__, reduction.__doc__, reduction.__wrapped__ = method.__name__, method.__doc__, method
-    return reduction
-
-
 for _name in ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "prod",
               "norm"):
     if hasattr(Tensor, _name):
         setattr(Tensor, _name, _keepdims_alias(getattr(Tensor, _name)))
+
+
+def _clamp_bounds(min, max):
+    """clamp's bounds as torch takes them: both numbers or both tensors (a 0-d tensor without a
+    gradient next to a number counts as a number, as torch's argument parser reads it)."""
+    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
+        tensor = min if isinstance(min, Tensor) else max
+        if tensor.ndim or tensor.requires_grad:
+            raise EngineTypeError(f"clamp: min and max must be both tensors or both numbers, got min "
+                                  f"{type(min).__name__} and max {type(max).__name__}")
+        return tuple(b.item() if isinstance(b, Tensor) else b for b in (min, max))
+    return min, max
 
 
 def maximum(a, b):

@@ -4,10 +4,12 @@ rounding family and ``sign`` (in the graph, zero gradient), norms, ``mm``/``bmm`
 each op, forward and backward side by side, in ops/unary.py, ops/norms.py and ops/scan.py."""
 import numpy as np
 
+from .backend import array_module
+
 from .autograd import EngineError, EngineTypeError
 from .ops import scan as C
 from .ops import unary as U
-from .ops.norms import VectorNorm
+from .ops.norms import InfNorm, VectorNorm
 from .ops.special import Erf
 from .tensor_select import SelectMethods
 
@@ -26,6 +28,25 @@ def _unary(op_class, name):
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name}`` elementwise: {op_class.__doc__.splitlines()[0]}"
     return method
+
+
+def _sign_nan_zero(x):
+    """-1, 0 or 1; NaN gives 0 as in torch.sign (NumPy's sign gives NaN)."""
+    xp = array_module(x)
+    return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)
+
+
+def _check_norm_has_identity(x, ord, dim):
+    """A negative or infinite p-norm of nothing has no value: torch raises (its message)."""
+    shown = int(ord) if float(ord).is_integer() else ord
+    given = (dim,) if isinstance(dim, int) else tuple(dim or ())
+    if not given and x.numel() == 0:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
+                           f"operation does not have an identity")
+    for d in given:
+        if x.ndim and x.shape[d % x.ndim] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {d} because "
+                               f"this dimension is empty and the operation does not have an identity")
 
 
 class MathMethods(SelectMethods):
@@ -58,7 +79,7 @@ class MathMethods(SelectMethods):
             fn = self._xp.copy if op_class is not U.Sign or self.dtype.kind == "b" else self._xp.sign
         return op_class.apply(self, fn=fn)
 
-    sign = lambda self: self._piecewise(U.Sign, self._xp.sign)
+    sign = lambda self: self._piecewise(U.Sign, _sign_nan_zero)
     floor = lambda self: self._piecewise(U.Floor, self._xp.floor)
     ceil = lambda self: self._piecewise(U.Ceil, self._xp.ceil)
     trunc = fix = lambda self: self._piecewise(U.Trunc, self._xp.trunc)
@@ -111,10 +132,10 @@ class MathMethods(SelectMethods):
         axes = x._axes(dim, "norm")
         if not axes and x.ndim:
             axes = tuple(range(x.ndim))
-        if ord == float("inf"):
-            return x.abs().amax(axes, keepdim)
-        if ord == float("-inf"):
-            return x.abs().amin(axes, keepdim)
+        if ord < 0 or ord == float("inf"):
+            _check_norm_has_identity(x, ord, dim)
+        if ord in (float("inf"), float("-inf")):
+            return InfNorm.apply(x, axes=axes, keepdim=keepdim, largest=ord > 0)
         if ord == 0:
             count = (x.array != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
             return U.CountNonzero.apply(x, fn=lambda a: count)

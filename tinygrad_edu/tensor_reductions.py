@@ -10,6 +10,16 @@ from .ops import reduce as R
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # what x.max(dim) returns
 
 
+def _keepdims_alias(method):
+    """torch also takes NumPy's spelling ``keepdims=`` for ``keepdim=``."""
+    def reduction(self, *args, **kwargs):
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+    reduction.__name__, reduction.__doc__, reduction.__wrapped__ = method.__name__, method.__doc__, method
+    return reduction
+
+
 class ReductionMethods:
     __slots__ = ()
 

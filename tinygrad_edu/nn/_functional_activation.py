@@ -10,20 +10,39 @@ kinks:
 - silu        $x \sigma(x)$;  mish  $x \tanh(\operatorname{softplus}(x))$;
 - softplus    $\frac1\beta \log(1 + e^{\beta x})$, and $x$ where $\beta x > $ threshold (torch's switch);
 - hardtanh    clamp to $[lo, hi]$, gradient 1 strictly inside only; relu6 = hardtanh(0, 6);
-- hardswish   $0$ for $x < -3$, $x$ for $x > 3$, $x (x + 3)/6$ between (gradient $x/3 + 1/2$ on $[-3, 3]$);
+- hardswish   $x \min(\max(x + 3, 0), 6) / 6$ (gradient 0 up to -3, $x/3 + 1/2$ strictly between, 1 from 3);
 - softsign    $x / (1 + |x|)$.
+
+gelu, silu and mish are :class:`Fused`: one product $\bar z f'(x)$ in backward, with torch's
+formula for $f'$, so an infinite upstream gradient stays infinite as in torch.
 
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
 (an inf there would turn into 0 * inf = NaN in backward).
 """
 import math
 
-from ..autograd import EngineError, EngineTypeError
+from ..autograd import EngineError, EngineTypeError, Function, no_grad
+from ..backend import array_module
 from ..tensor import Tensor
 from ..ops.special import Erf, Softplus
 
 __all__ = ["leaky_relu", "elu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardswish",
            "softsign"]
+
+
+class Fused(Function):
+    r"""$z = f(x)$ whose backward is one product, $\bar x = \bar z \cdot f'(x)$, as torch's fused
+    activations compute it: an infinite $\bar z$ times a finite $f'$ stays infinite (the chain rule
+    through $f$'s pieces would meet inf * 0 = NaN). ``value`` and ``slope`` are Tensor functions;
+    the slope is differentiable again (second order)."""
+
+    def forward(self, x, value, slope):
+        self.slope = slope
+        with no_grad():
+            return value(Tensor._wrap(x)).array
+
+    def backward(self, g):
+        return (g * self.slope(self.inputs[0]),)
 
 
 def _float_input(op, input):
@@ -46,36 +65,78 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def _negative_exp_part(x, alpha, scale):
-    """$\\alpha (e^{x / scale} - 1)$, evaluated on min(x, 0) (never overflows)."""
-    return ((x.clamp(max=0.0) * (1.0 / scale)).exp() - 1.0) * alpha
+    """$\\alpha (e^{x / scale} - 1)$ with expm1 (exact for tiny x, as torch's), evaluated on
+    min(x, 0) (never overflows)."""
+    return (x.clamp(max=0.0) * (1.0 / scale)).expm1() * alpha
+
+
+def _elu_family(x, alpha, scale):
+    """$x$ for $x > 0$ (and NaN: torch's backward takes the positive side unless $x \le 0$),
+    $\alpha(e^{x/scale} - 1)$ for $x < 0$, and at exactly 0 the line $x \alpha / scale$: torch's
+    gradient there ($\alpha / scale$, the negative side's) with torch's second derivative there
+    (0: its double backward masks with $x < 0$)."""
+    at_zero = x * (alpha / scale)
+    return x.where(~(x.array <= 0), _negative_exp_part(x, alpha, scale).where(x.array < 0, at_zero))
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace("elu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, 1.0)))
+    return _maybe_inplace("elu", input, inplace, lambda x: _elu_family(x, alpha, 1.0))
 
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise EngineError("celu: ZeroDivisionError: alpha cannot be 0 for CELU (the formula divides by it)")
-    return _maybe_inplace("celu", input, inplace, lambda x: x.where(x.array > 0, _negative_exp_part(x, alpha, alpha)))
+    return _maybe_inplace("celu", input, inplace, lambda x: _elu_family(x, alpha, alpha))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh(x):
+    return x * ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh().add(1.0) * 0.5
+
+
+def _gelu_tanh_slope(x):
+    t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
+    return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * ((x * x * (3 * 0.044715) + 1.0) * _SQRT_2_OVER_PI)
+
+
+def _gelu_exact(x):
+    return x * (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+
+
+def _gelu_exact_slope(x):
+    cdf = (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    return cdf + x * (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
 
 
 def gelu(input, approximate="none"):
     x = _float_input("gelu", input)
     if approximate == "none":
-        return x * (Erf.apply(x * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+        return Fused.apply(x, value=_gelu_exact, slope=_gelu_exact_slope)
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
-        return x * (inner.tanh() + 1.0) * 0.5
+        return Fused.apply(x, value=_gelu_tanh, slope=_gelu_tanh_slope)
     raise EngineError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
 
 
+def _silu_slope(x):
+    s = x.sigmoid()
+    return s * (x * (1.0 - s) + 1.0)
+
+
 def silu(input, inplace=False):
-    return _maybe_inplace("silu", input, inplace, lambda x: x * x.sigmoid())
+    return _maybe_inplace("silu", input, inplace,
+                          lambda x: Fused.apply(x, value=lambda v: v * v.sigmoid(), slope=_silu_slope))
+
+
+def _mish_slope(x):
+    t = Softplus.apply(x).tanh()
+    return t + x * x.sigmoid() * (1.0 - t * t)
 
 
 def mish(input, inplace=False):
-    return _maybe_inplace("mish", input, inplace, lambda x: x * Softplus.apply(x).tanh())
+    return _maybe_inplace("mish", input, inplace,
+                          lambda x: Fused.apply(x, value=lambda v: v * Softplus.apply(v).tanh(), slope=_mish_slope))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -83,6 +144,10 @@ def softplus(input, beta=1.0, threshold=20.0):
     ``beta x > threshold``, as torch switches there."""
     x = _float_input("softplus", input)
     smooth = Softplus.apply(x) if beta == 1 else Softplus.apply(x * beta) * (1.0 / beta)
+    at = (x.array * beta) == threshold
+    if at.any():  # exactly at the switch: torch's slope sigma(threshold), and second order 0 (its mask is <)
+        slope = 1.0 / (1.0 + math.exp(-threshold))
+        smooth = smooth.where(~at, x * slope + (smooth - x * slope).detach())
     return x.where((x.array * beta) > threshold, smooth)
 
 
@@ -100,12 +165,24 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+class Hardswish(Function):
+    r"""$z = x \min(\max(x + 3, 0), 6) / 6$ as torch computes it (so $-\infty$ and NaN give NaN);
+    $\bar x = 0$ for $x \le -3$, $\bar z (x/3 + 1/2)$ for $-3 < x < 3$, $\bar z$ for $x \ge 3$
+    (and NaN, torch's else-branch). Second order as torch: $1/3$ strictly inside, 0 outside."""
+
+    def forward(self, x):
+        xp = array_module(x)
+        return x * xp.minimum(xp.maximum(x + 3.0, 0.0), 6.0) / 6.0
+
+    def backward(self, g):
+        (x,) = self.inputs
+        inside = (x.array > -3.0) & (x.array < 3.0)
+        slope = (x * (1.0 / 3.0) + 0.5).where(inside, 0.0)  # selected: no inf * 0 from outside
+        return (g.where(~(x.array <= -3.0) & ~inside, 0.0) + g * slope,)
+
+
 def hardswish(input, inplace=False):
-    def compute(x):
-        inner = x.clamp(min=-3.0, max=3.0)  # clamp passes the gradient at -3 and 3 too, as torch's formula
-        middle = inner * (inner + 3.0) * (1.0 / 6.0)
-        return x.where(x.array > 3.0, middle.where(x.array >= -3.0, 0.0))
-    return _maybe_inplace("hardswish", input, inplace, compute)
+    return _maybe_inplace("hardswish", input, inplace, Hardswish.apply)
 
 
 def softsign(input):

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from ..autograd import EngineError, EngineIndexError, EngineTypeError
-from ..ops.special import Softplus
+from ..ops.special import SelfXlogy, Softplus
 from ..tensor import Tensor
 from .angle import circular_angle_loss  # noqa: F401  (nni2.T3, derived in derivations/nni2_theory.tex)
 
@@ -289,8 +289,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        zero = target.array == 0
-        loss = (target * target.where(~zero, 1.0).log()).where(~zero, 0.0) - target * input
+        loss = SelfXlogy.apply(target) - target * input
     if reduction == "batchmean":
         return loss.sum() * (1.0 / input.shape[0]) if input.ndim else loss.sum()
     return _reduce(loss, reduction, "kl_div")

@@ -94,7 +94,7 @@ class Einsum(Function):
         first = [term.index(c) == p for p, c in enumerate(term)]  # a repeated letter: the diagonal
         h = h.reshape(tuple(size[c] if f else 1 for c, f in zip(term, first)))
         full = tuple(size[c] for c in term)
-        return h.expand(full) * _diagonal_mask(term, full, array_module(g.array)).astype(g.dtype)
+        return h.expand(full).where(_diagonal_mask(term, full, array_module(g.array)), 0.0)  # selected: no NaN * 0
 
 
 def _diagonal_mask(term, shape, xp):

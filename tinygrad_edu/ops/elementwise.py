@@ -199,6 +199,36 @@ class Clamp(Function):
         return (g.where(self.mask, 0.0),)  # selected: an infinite g stays out of the clamped part
 
 
+class ClampBounds(Function):
+    r"""$z = \min(\max(x, lo), hi)$ with tensor bounds (``which``: "lo", "hi" or "both"; a NaN
+    anywhere gives NaN). Torch's rule hands out whole gradients, never halves: $\bar x = \bar z$
+    where $lo \le x \le hi$ (a tie goes to $x$), $\bar{lo} = \bar z$ where $x < lo < hi$,
+    $\bar{hi} = \bar z$ where $x > hi$ or $hi < lo$ (then $z = hi$), 0 elsewhere."""
+
+    saves_inputs = False  # backward needs only the masks
+
+    def forward(self, x, *bounds, which):
+        xp = array_module(x)
+        lo = bounds[0] if which != "hi" else None
+        hi = bounds[-1] if which != "lo" else None
+        out = x if lo is None else xp.maximum(x, lo)
+        out = out if hi is None else xp.minimum(out, hi)
+        keep = xp.ones(out.shape, dtype=bool)
+        if lo is not None:
+            keep &= x >= lo
+        if hi is not None:
+            keep &= x <= hi
+        self.masks = [keep]
+        if lo is not None:
+            self.masks.append(xp.broadcast_to((x < lo) & (lo < hi) if hi is not None else x < lo, out.shape))
+        if hi is not None:
+            self.masks.append(xp.broadcast_to((x > hi) | (hi < lo) if lo is not None else x > hi, out.shape))
+        return out
+
+    def backward(self, g):
+        return tuple(g.where(mask, 0.0) for mask in self.masks)
+
+
 class Maximum(Function):
     r"""$z = \max(a, b)$; $\bar a = \bar z$ where $a > b$, $\bar z / 2$ on ties, 0 where $a < b$ (and
     $\bar b$ likewise): torch's rule, so a NaN operand (neither larger nor smaller) gets $\bar z$ on

@@ -1,5 +1,6 @@
 """The vector p-norm over some axes, with torch's gradient conventions (0 where the norm is 0).
-p = 1, inf, -inf and 0 are compositions (``tensor_math.vector_norm``); this op covers the rest."""
+p = 1 and 0 are compositions (``tensor_math.vector_norm``); InfNorm covers inf and -inf, VectorNorm
+the rest."""
 from ..autograd import Function
 from ..backend import array_module
 
@@ -8,7 +9,7 @@ class VectorNorm(Function):
     r"""$z = \big(\sum_i |x_i|^p\big)^{1/p}$ over ``axes``.
 
     $\bar x_i = \bar z\, x_i |x_i|^{p-2} / z^{p-1}$ (for $p = 2$: $\bar z\, x_i / z$), and 0 where
-    $z = 0$; for $p < 1$ the zero elements get 0 and the rest $\bar z\,\mathrm{sign}(x_i) |x_i|^{p-1} z^{1-p}$
+    $z = 0$ (for $p = 2$ it is $\bar z \cdot 0$ there, NaN for a NaN or inf $\bar z$, as torch's); for $p < 1$ the zero elements get 0 and the rest $\bar z\,\mathrm{sign}(x_i) |x_i|^{p-1} z^{1-p}$
     (torch's rules, so that no 0/0 appears)."""
 
     saves_output = True
@@ -28,15 +29,34 @@ class VectorNorm(Function):
         shape = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
         g, z = g.reshape(shape), self.output().reshape(shape)
         sign = array_module(x.array).sign(x.array)
-        if p < 1:
-            zero = x.array == 0
-            power = (x.abs().where(~zero, 1.0) ** (p - 1)).where(~zero, 0.0)
+        if p < 1:  # |x|^(p-1) is inf at the zeros: selected away here, NaN in second order as torch's
+            power = (x.abs() ** (p - 1)).where(x.array != 0, 0.0)
             return (power * sign * g * z ** (1 - p),)
         zero_norm = z.array == 0
-        safe = z.where(~zero_norm, 1.0)
-        scale = (g / (safe if p == 2 else safe ** (p - 1))).where(~zero_norm, 0.0)
-        if p == 2:
-            return (x * scale,)
+        if p == 2:  # torch's form: g times the selected x / z (a NaN or inf g stays NaN at z = 0)
+            return (g * (x / z).where(~zero_norm, 0.0),)
+        scale = (g / z ** (p - 1)).where(~zero_norm, 0.0)  # as torch's: g/0 selected away
         if p < 2:
             return (x.abs() ** (p - 1) * sign * scale,)
         return (x * x.abs() ** (p - 2) * scale,)
+
+
+class InfNorm(Function):
+    r"""$z = \max_i |x_i|$ (or $\min_i |x_i|$) over ``axes``; $\bar x_i = \bar z\, \mathrm{sign}(x_i)\,
+    [|x_i| = z] / \#\{j: |x_j| = z\}$ (ties share evenly), a product as in torch: an infinite $\bar z$
+    gives NaN off the extremum, and a NaN norm (no element equals it) has share 0, so $\bar z \cdot 0$."""
+
+    saves_inputs = False
+
+    def forward(self, x, axes, keepdim, largest):
+        xp = array_module(x)
+        a = abs(x)
+        z = (a.max if largest else a.min)(axis=axes, keepdims=True)
+        hit = a == z
+        count = hit.sum(axis=axes, keepdims=True)
+        self.weight = xp.where(hit, xp.sign(x) / xp.maximum(count, 1), 0.0).astype(x.dtype)  # NaN x: not hit
+        self.kept = z.shape
+        return z if keepdim else z.reshape(tuple(n for i, n in enumerate(z.shape) if i not in axes))
+
+    def backward(self, g):
+        return (g.reshape(self.kept) * g._wrap(self.weight),)

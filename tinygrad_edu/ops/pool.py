@@ -115,11 +115,12 @@ class WindowGather(Function):
 
     def forward(self, x, windows, masks, scale):
         self.windows, self.masks, self.scale = windows, masks, scale
+        xp = array_module(x)
         xpad = windows.pad(x, 0)
         out = None
         for k, index in enumerate(windows.slices()):
-            term = xpad[index] if masks is None else xpad[index] * masks[k]
-            out = term.copy(order="K") if out is None else array_module(x).add(out, term, out=out)
+            term = xpad[index] if masks is None else xp.where(masks[k], xpad[index], 0)  # selected: no NaN * 0
+            out = term.copy(order="K") if out is None else xp.add(out, term, out=out)
         if scale != 1.0:
             out *= scale
         return out
@@ -129,7 +130,7 @@ class WindowGather(Function):
 
 
 class WindowScatter(Function):
-    r"""$\bar x[S_{ij}] \mathrel{+}= \mathrm{scale}\; m_{ij}\, g$ over all kernel positions, cropped
+    r"""$\bar x[S_{ij}] \mathrel{+}= \mathrm{scale}\; (m_{ij} ? g : 0)$ over all kernel positions, cropped
     to the unpadded input: the adjoint of :class:`WindowGather` (and its backward)."""
 
     saves_inputs = False
@@ -145,12 +146,12 @@ class WindowScatter(Function):
                                                        windows.padded_hw))
         buf = _zeros_like_layout(g, windows.padded_hw, empty=covered)
         for k, index in enumerate(windows.slices()):
-            if add:
-                buf[index] += g if masks is None else g * masks[k]
+            if add:  # selected, never g * mask: a NaN or inf in g stays out of the other slots
+                buf[index] += g if masks is None else xp.where(masks[k], g, 0)
             elif masks is None:
                 buf[index] = g
-            else:  # disjoint windows: write g * mask straight into its slots, no temporary
-                xp.multiply(g, masks[k], out=buf[index])
+            else:  # disjoint windows: g where the mask holds straight into its slots
+                buf[index] = xp.where(masks[k], g, 0)
         return windows.crop(buf)
 
     def backward(self, gg):

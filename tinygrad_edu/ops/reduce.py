@@ -110,6 +110,9 @@ class Variance(Function):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = x.mean(axis=axes, keepdims=True) if x.size else xp.full(_keepdim_shape(x.shape, axes), np.nan, x.dtype)
             squares = ((x - mean) ** 2).sum(axis=axes, keepdims=keepdim)
+            if x.size:  # equal finite values: exactly 0, as torch's Welford pass (the mean may be an ulp off)
+                top = x.max(axis=axes, keepdims=keepdim)
+                squares = xp.where((top == x.min(axis=axes, keepdims=keepdim)) & xp.isfinite(top), 0, squares)
             if dof > 0:
                 return squares / x.dtype.type(dof)
             if all_elements:

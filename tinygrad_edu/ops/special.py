@@ -62,3 +62,19 @@ class Softplus(Function):
 
     def backward(self, g):
         return (g * self.inputs[0].sigmoid(),)
+
+
+class SelfXlogy(Function):
+    r"""$z = t \log t$, 0 at $t = 0$ (torch's ``xlogy(t, t)``, the entropy term of ``kl_div``), with
+    torch's gradient as xlogy's two halves: $\bar t = \mathrm{xlogy}(\bar z, t)$, 0 where $t = 0$
+    or $\bar z = 0$, plus $\bar z\, t / t$ (so NaN at $t = 0$, as in torch)."""
+
+    def forward(self, t):
+        xp = array_module(t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return xp.where(t == 0, 0, t * xp.log(xp.where(t == 0, 1, t))).astype(t.dtype)
+
+    def backward(self, g):
+        (t,) = self.inputs
+        log_part = (g * t.log()).where((g.array != 0) & (t.array != 0), 0.0)
+        return (log_part + g * t / t,)

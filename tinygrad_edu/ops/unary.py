@@ -77,7 +77,7 @@ class Atan(Function):
 class Atan2(Function):
     r"""$z = \operatorname{atan2}(a, b)$ (the angle of the point $(b, a)$);
     $\bar a = \bar z\, b / (a^2 + b^2)$, $\bar b = -\bar z\, a / (a^2 + b^2)$; both 0 at the origin
-    (torch's value there)."""
+    (torch's value there: $\bar z / 0$ is selected away, so the second order is NaN there, as torch's)."""
 
     def forward(self, a, b):
         return array_module(a).arctan2(a, b)
@@ -86,7 +86,7 @@ class Atan2(Function):
         a, b = self.inputs
         r2 = a * a + b * b
         origin = r2.array == 0
-        scale = (g / r2.where(~origin, 1.0)).where(~origin, 0.0)
+        scale = (g / r2).where(~origin, 0.0)
         return scale * b, -(scale * a)
 
 
