@@ -20,14 +20,13 @@ import argparse  # noqa: E402
 import functools  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks import peer_steps  # noqa: E402
-from benchmarks.bench_steps import BATCH, WORKLOADS, make_arrays, step_peak_mib  # noqa: E402
+from benchmarks.bench_steps import BATCH, WORKLOADS, make_arrays, step_peak_mib, timed  # noqa: E402
 
 LIBS = {  # name in the table: builder(workload, params, x, y) -> step
     "tinygrad_edu": functools.partial(peer_steps.edu_or_torch, "edu"),
@@ -52,16 +51,6 @@ def build(lib, name):
     if wrong:
         return None, f"not available: parameters became {', '.join(wrong)} (not float32)"
     return step, losses[0]
-
-
-def timed(steps, reps):
-    times = {lib: [] for lib in steps}
-    for _ in range(reps):
-        for lib, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[lib].append(time.perf_counter() - start)
-    return {lib: 1e3 * float(np.median(t)) for lib, t in times.items()}
 
 
 def measure_memory(lib, name):

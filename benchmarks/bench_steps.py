@@ -160,6 +160,17 @@ def measure_memory(lib, name):
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def timed(steps, reps):
+    """Median ms of each library's step, the libraries interleaved in every repetition."""
+    times = {lib: [] for lib in steps}
+    for _ in range(reps):
+        for lib, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[lib].append(time.perf_counter() - start)
+    return {lib: 1e3 * float(np.median(t)) for lib, t in times.items()}
+
+
 def bench(names, reps, memory):
     print(f"one training step, float32, batch {BATCH}, 1 thread; median of {reps} interleaved repetitions")
     print(f"numpy {np.__version__}, torch {torch.__version__}")
@@ -170,13 +181,8 @@ def bench(names, reps, memory):
         steps = {lib: make_step(lib, name) for lib in ("edu", "torch")}
         losses = {lib: steps[lib]() for lib in steps}  # warm-up; the same weights give the same loss
         assert abs(losses["edu"] - losses["torch"]) < 1e-3 * max(1.0, abs(losses["torch"])), (name, losses)
-        times = {lib: [] for lib in steps}
-        for _ in range(reps):
-            for lib, step in steps.items():
-                start = time.perf_counter()
-                step()
-                times[lib].append(time.perf_counter() - start)
-        edu, tor = (1e3 * float(np.median(times[lib])) for lib in ("edu", "torch"))
+        medians = timed(steps, reps)
+        edu, tor = medians["edu"], medians["torch"]
         if memory:
             edu_mib, torch_mib = measure_memory("edu", name), measure_memory("torch", name)
             mem = f"{edu_mib:>9.1f}{torch_mib:>11.1f}{edu_mib / max(torch_mib, 1e-9):>7.2f}"
