@@ -28,7 +28,7 @@ CANDIDATES = {
     "no batch norm": (False, True, True),
 }
 MAX_LR, CONSTANT_LR, WEIGHT_DECAY, BATCH = 3e-3, 1e-3, 1e-2, 64
-FULL_EPOCHS, PILOT_EPOCHS, PILOT_TRAIN = 10, 3, 8000
+FULL_EPOCHS, PILOT_EPOCHS, PILOT_TRAIN = 10, 2, 6000
 
 
 def _setup(B, seed, tricks, epochs, n_train):
@@ -53,9 +53,15 @@ def _pilot(ctx, train, val):
             input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, desc=f"pilot {name}")
         val_loss, val_acc = evaluate(ctx.B, model, val)
         results[name] = {"val_accuracy": val_acc, "val_loss": val_loss, "seconds": round(time.time() - t0, 1)}
+        _log(f"ee411.2.6 pilot ({ctx.B.name}) {name}: validation accuracy {val_acc:.4f}, "
+             f"{results[name]['seconds']} s")
     chosen = max(results, key=lambda k: results[k]["val_accuracy"])   # first of equals wins
     return chosen, {"train_images": len(xtr), "epochs": epochs, "validation_images": len(val[0]),
                     "results": results, "chosen": chosen}
+
+
+def _log(line):
+    print(line, flush=True)
 
 
 def _describe(tricks):
@@ -77,7 +83,7 @@ def run_2_6(ctx):
     model, opt, sched = _setup(B, ctx.seed, tricks, epochs, len(xtr))
     h = fit(B, model, opt, (xtr, ytr), (xva, yva), epochs=epochs, batch_size=BATCH, seed=ctx.seed,
             input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, checkpoint_dir=ctx.ckpt_dir,
-            resume=ctx.resume_from(), desc="ee411.2.6 chosen model")
+            resume=ctx.resume_from(), desc=f"ee411.2.6 ({B.name}) {chosen}", log=_log)
     plot_history(ctx, h, "curves.png", label=chosen)
     M.load_numpy_state(model, h["best_state"], B)
     test_loss, test_acc = evaluate(B, model, (xte, yte))

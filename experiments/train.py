@@ -160,7 +160,7 @@ def _resume(B, path, model, optimizer, scheduler, history):
 # ---- the loop ---------------------------------------------------------------------------------------
 def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=cross_entropy_loss,
         metric_fn=accuracy, seed=0, checkpoint_dir=None, resume=None, input_fn=None, max_steps=None,
-        desc="train", stop_after_epoch=None, scheduler=None):
+        desc="train", stop_after_epoch=None, scheduler=None, log=None):
     """Train ``model`` and return its history (a dict of lists; see the module docstring).
 
     ``train``/``val``: ``(X, Y)`` NumPy arrays; ``Y=None`` trains to reconstruct ``X``.
@@ -171,6 +171,7 @@ def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=c
     it in steps: ``OneCycleLR(..., total_steps=epochs * steps)``, ``CosineAnnealingLR(T_max=...)``);
     its state is saved in ``last.ckpt`` and restored on resume.
     ``stop_after_epoch``: stop (as if interrupted) after that many epochs (for tests).
+    ``log``: called with one line of text after every epoch (e.g. ``print`` for a long run's log).
     """
     X, Y = train
     n = len(X)
@@ -222,6 +223,9 @@ def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=c
                 if ckdir is not None:
                     save_best(B, ckdir / "best.ckpt", history["best_state"], epoch + 1, vl)
         history["epochs_done"] = epoch + 1
+        if log is not None:
+            log(f"{desc}: epoch {epoch + 1}/{epochs} train loss {history['train_loss'][-1]:.4f}"
+                + (f" val loss {history['val_loss'][-1]:.4f} val metric {history['val_metric'][-1]}" if val else ""))
         if ckdir is not None:
             extra = {"scheduler": scheduler.state_dict()} if scheduler is not None else {}
             save_checkpoint(B, ckdir / "last.ckpt", model, optimizer, epoch=epoch + 1, **extra,
