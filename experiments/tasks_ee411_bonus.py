@@ -10,6 +10,7 @@ chosen model's best-validation checkpoint.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -77,7 +78,13 @@ def _describe(tricks):
 def run_2_6(ctx):
     B = ctx.B
     xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
-    chosen, pilot = _pilot(ctx, (xtr, ytr), (xva, yva))
+    saved = ctx.dir / "pilot.json"          # a resumed run reuses its pilot instead of repeating it
+    if ctx.resume_from() is not None and saved.is_file():
+        pilot = json.loads(saved.read_text())
+        chosen = pilot["chosen"]
+    else:
+        chosen, pilot = _pilot(ctx, (xtr, ytr), (xva, yva))
+        saved.write_text(json.dumps(pilot, indent=1))
     tricks = CANDIDATES[chosen]
     epochs = ctx.epochs(FULL_EPOCHS)
     model, opt, sched = _setup(B, ctx.seed, tricks, epochs, len(xtr))
