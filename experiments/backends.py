@@ -46,7 +46,7 @@ class Backend:
         array = np.asarray(array)
         if dtype is None:
             dtype = self.long if array.dtype.kind in "iu" else self.float32
-        t = self.lib.tensor(np.ascontiguousarray(array), dtype=dtype)
+        t = self.lib.tensor(np.array(array, order="C"), dtype=dtype)   # (ascontiguousarray makes 0-d 1-d)
         device = device or self.device
         return t.to(device) if device != "cpu" else t
 

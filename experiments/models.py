@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["galaxy_cnn", "RotationAveraged", "rotation_invariant_galaxy", "fashion_mlp", "fashion_cnn",
-           "fashion_cnn_better", "multitask_lenet", "mnist_cnn40", "dense_autoencoder", "conv_autoencoder",
+           "fashion_cnn_better", "fashion_cnn_bn", "multitask_lenet", "mnist_cnn40", "dense_autoencoder", "conv_autoencoder",
            "conv_autoencoder_skip", "strided_autoencoder", "linear_autoencoder", "encoder_classifier",
            "count_parameters", "numpy_init", "mlp_head", "state_to_numpy", "load_numpy_state", "copy_weights",
            "rot90", "BUILDERS"]
@@ -180,6 +180,22 @@ def fashion_cnn_better(ns, dropout=0.25):
 
 
 @_on_device
+def fashion_cnn_bn(ns, widths=(32, 64, 128), batch_norm=True, hidden=256, dropout=0.25):
+    """ee411.2.6 with batch normalisation: three blocks Conv(k3, pad 1) [BatchNorm2d] ReLU MaxPool2
+    (28 -> 14 -> 7 -> 3), then Linear(widths[-1] * 3 * 3 -> hidden) ReLU Dropout Linear(-> 10).
+    With batch norm the convolutions have no bias (the BatchNorm bias takes its place, as usual)."""
+    nn = _nn(ns)
+    layers, c_in = [], 1
+    for c_out in widths:
+        layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=not batch_norm)]
+        layers += [nn.BatchNorm2d(c_out)] if batch_norm else []
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        c_in = c_out
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c_in * 3 * 3, hidden), nn.ReLU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, 10))
+
+
+@_on_device
 def multitask_lenet(ns):
     """ee411.3.3: shared LeNet encoder on 36x36 MultiMNIST images, two Linear heads (left, right)."""
     nn = _nn(ns)
@@ -310,6 +326,7 @@ def encoder_classifier(ns, encoder, latent, hidden=32):
 BUILDERS = {
     "galaxy_cnn": galaxy_cnn, "rotation_invariant_galaxy": rotation_invariant_galaxy,
     "fashion_mlp": fashion_mlp, "fashion_cnn": fashion_cnn, "fashion_cnn_better": fashion_cnn_better,
+    "fashion_cnn_bn": fashion_cnn_bn,
     "multitask_lenet": multitask_lenet, "mnist_cnn40": mnist_cnn40, "dense_autoencoder": dense_autoencoder,
     "conv_autoencoder": conv_autoencoder, "conv_autoencoder_skip": conv_autoencoder_skip,
     "strided_autoencoder": strided_autoencoder, "linear_autoencoder": linear_autoencoder,

@@ -23,7 +23,7 @@ RUN_IDS = (
     "cpsc663.P6.1", "cpsc663.P6.2", "cpsc663.P6.3",
 )
 
-MODULES = ("tasks_mlph08", "tasks_ee411", "tasks_nni2", "tasks_cpsc663")
+MODULES = ("tasks_mlph08", "tasks_ee411", "tasks_ee411_bonus", "tasks_nni2", "tasks_cpsc663")
 
 
 @dataclass

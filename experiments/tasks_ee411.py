@@ -265,25 +265,6 @@ def run_2_5(ctx):
                               "is a permutation of its first layer's columns)")
 
 
-@task("ee411.2.6", "bonus: a better FashionMNIST model (wider CNN, dropout, Adam)", "curves.png, metrics",
-      data="fashion_mnist")
-def run_2_6(ctx):
-    B = ctx.B
-    xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
-    model = M.fashion_cnn_better(B)
-    opt = B.optim.Adam(model.parameters(), lr=1e-3)
-    h = fit(B, model, opt, (xtr, ytr), (xva, yva), epochs=ctx.epochs(10), batch_size=64, seed=ctx.seed,
-            checkpoint_dir=ctx.ckpt_dir, resume=ctx.resume_from(), desc="better CNN")
-    plot_history(ctx, h, "curves.png", label="better CNN")
-    from .models import load_numpy_state
-    load_numpy_state(model, h["best_state"], B)
-    test_loss, test_acc = evaluate(B, model, (xte, yte))
-    ctx.metrics["checkpoints"].append("checkpoints/best.ckpt")
-    ctx.metrics.update(parameters=M.count_parameters(model), best_epoch=h["best_epoch"],
-                       val_accuracy=h["val_metric"], test_accuracy=test_acc, test_loss=test_loss,
-                       reference="Fashion-MNIST benchmark table: 0.907 for three conv + two dense layers")
-
-
 # ---- MultiMNIST ---------------------------------------------------------------------------------------
 @task("ee411.3.1", "make_new_sample: two digits on a 36x36 canvas (max on the overlap)", "samples.png, metrics",
       data="mnist")

@@ -142,34 +142,43 @@ def _progress(total, desc):
     return tqdm(total=total, desc=desc, disable=None, leave=False)
 
 
+def _resume(B, path, model, optimizer, scheduler, history):
+    """Load a ``last.ckpt`` into model, optimizer, scheduler and ``history``; returns its epoch."""
+    ck = load_checkpoint(B, path, model, optimizer)
+    if scheduler is not None:
+        scheduler.load_state_dict(ck["scheduler"])
+    for key in ("iter_loss", "train_loss", "train_metric", "val_loss", "val_metric"):
+        history[key] = [float(v) if v is not None else None for v in ck["history"][key]]
+    history["best_epoch"] = ck["best_epoch"]
+    history["best_val_loss"] = float(ck["best_val_loss"])
+    history["best_state"] = {k: np.array(v, copy=True) for k, v in ck["best_state"].items()} \
+        if ck.get("best_state") else None
+    history["epochs_done"] = int(ck["epoch"])
+    return int(ck["epoch"])
+
+
 # ---- the loop ---------------------------------------------------------------------------------------
 def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=cross_entropy_loss,
         metric_fn=accuracy, seed=0, checkpoint_dir=None, resume=None, input_fn=None, max_steps=None,
-        desc="train", stop_after_epoch=None):
+        desc="train", stop_after_epoch=None, scheduler=None, log=None):
     """Train ``model`` and return its history (a dict of lists; see the module docstring).
 
     ``train``/``val``: ``(X, Y)`` NumPy arrays; ``Y=None`` trains to reconstruct ``X``.
     ``input_fn(xb, rng) -> xb'``: a per-batch NumPy transform of the inputs (noise, augmentation);
     the targets stay the clean ``Y`` (or the clean ``X`` for autoencoders).
     ``resume``: a ``last.ckpt`` path written by an earlier ``fit`` with the same arguments.
+    ``scheduler``: an ``optim.lr_scheduler`` object, stepped after every optimizer step (so build
+    it in steps: ``OneCycleLR(..., total_steps=epochs * steps)``, ``CosineAnnealingLR(T_max=...)``);
+    its state is saved in ``last.ckpt`` and restored on resume.
     ``stop_after_epoch``: stop (as if interrupted) after that many epochs (for tests).
+    ``log``: called with one line of text after every epoch (e.g. ``print`` for a long run's log).
     """
     X, Y = train
     n = len(X)
     history = {"iter_loss": [], "train_loss": [], "train_metric": [], "val_loss": [], "val_metric": [],
                "best_epoch": None, "best_val_loss": math.inf, "best_state": None, "epochs_done": 0}
-    start_epoch = 0
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if resume is not None:
-        ck = load_checkpoint(B, resume, model, optimizer)
-        start_epoch = int(ck["epoch"])
-        for key in ("iter_loss", "train_loss", "train_metric", "val_loss", "val_metric"):
-            history[key] = [float(v) if v is not None else None for v in ck["history"][key]]
-        history["best_epoch"] = ck["best_epoch"]
-        history["best_val_loss"] = float(ck["best_val_loss"])
-        history["best_state"] = {k: np.array(v, copy=True) for k, v in ck["best_state"].items()} \
-            if ck.get("best_state") else None
-        history["epochs_done"] = start_epoch
+    start_epoch = _resume(B, resume, model, optimizer, scheduler, history) if resume is not None else 0
     steps_per_epoch = max(1, math.ceil(n / batch_size))
     bar = _progress((epochs - start_epoch) * steps_per_epoch, desc)
     steps = 0
@@ -188,6 +197,8 @@ def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=c
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             value = float(B.to_numpy(loss))
             history["iter_loss"].append(value)
             run_loss += value * len(idx)
@@ -212,8 +223,12 @@ def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=c
                 if ckdir is not None:
                     save_best(B, ckdir / "best.ckpt", history["best_state"], epoch + 1, vl)
         history["epochs_done"] = epoch + 1
+        if log is not None:
+            log(f"{desc}: epoch {epoch + 1}/{epochs} train loss {history['train_loss'][-1]:.4f}"
+                + (f" val loss {history['val_loss'][-1]:.4f} val metric {history['val_metric'][-1]}" if val else ""))
         if ckdir is not None:
-            save_checkpoint(B, ckdir / "last.ckpt", model, optimizer, epoch=epoch + 1,
+            extra = {"scheduler": scheduler.state_dict()} if scheduler is not None else {}
+            save_checkpoint(B, ckdir / "last.ckpt", model, optimizer, epoch=epoch + 1, **extra,
                             history={k: history[k] for k in ("iter_loss", "train_loss", "train_metric",
                                                              "val_loss", "val_metric")},
                             best_epoch=history["best_epoch"], best_val_loss=history["best_val_loss"],

@@ -170,6 +170,47 @@ def test_resume_after_interruption_matches_uninterrupted(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_resume_restores_the_schedule_and_batchnorm(backend, tmp_path):
+    """ee411.2.6's loop: BatchNorm buffers, a per-step OneCycleLR and seeded augmentation resume exactly."""
+    from experiments.augment import flip_and_shift
+    B = get_backend(backend)
+    x, y = _tiny_classification()
+    runs = {}
+    for name, stop in (("straight", None), ("resumed", 1)):
+        B.manual_seed(3)
+        model = M.fashion_cnn_bn(B, widths=(4, 4, 4), hidden=8, dropout=0.0)
+        opt = B.optim.AdamW(model.parameters(), lr=1e-3)
+        sched = B.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=3 * -(-len(x) // 16))
+        kw = dict(epochs=3, batch_size=16, checkpoint_dir=tmp_path / name, input_fn=flip_and_shift, scheduler=sched)
+        h = fit(B, model, opt, (x, y), (x[:16], y[:16]), stop_after_epoch=stop, **kw)
+        if stop:
+            B.manual_seed(99)                                           # a new process: other weights
+            model = M.fashion_cnn_bn(B, widths=(4, 4, 4), hidden=8, dropout=0.0)
+            opt = B.optim.AdamW(model.parameters(), lr=1e-3)
+            sched = B.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=kw["scheduler"].total_steps)
+            h = fit(B, model, opt, (x, y), (x[:16], y[:16]), resume=tmp_path / name / "last.ckpt",
+                    **{**kw, "scheduler": sched})
+        runs[name] = (h, M.state_to_numpy(model), sched.get_last_lr())
+    (h1, w1, lr1), (h2, w2, lr2) = runs["straight"], runs["resumed"]
+    np.testing.assert_allclose(h1["iter_loss"], h2["iter_loss"], rtol=1e-5)
+    np.testing.assert_allclose(lr1, lr2, rtol=1e-12)
+    for k in w1:
+        np.testing.assert_allclose(w1[k], w2[k], rtol=1e-5, atol=1e-6)
+
+
+def test_augmentation_is_a_seeded_flip_and_shift():
+    from experiments.augment import flip_and_shift
+    x = np.random.default_rng(0).random((32, 1, 28, 28)).astype(np.float32)
+    a, b = flip_and_shift(x, np.random.default_rng(5)), flip_and_shift(x, np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == x.shape and a.dtype == x.dtype and not np.shares_memory(a, x)
+    for img, out in zip(x, a):                      # each output is a flipped or not, shifted copy
+        candidates = [np.roll(np.roll(np.pad(v, ((0, 0), (2, 2), (2, 2))), dy, 1), dx, 2)[:, 2:30, 2:30]
+                      for v in (img, img[..., ::-1]) for dy in range(-2, 3) for dx in range(-2, 3)]
+        assert any(np.array_equal(out, c) for c in candidates)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_rotation_averaged_galaxy_model_is_exactly_invariant(backend):
     B = get_backend(backend)
     B.manual_seed(0)
