@@ -290,9 +290,9 @@ def _add(grads, node, g):
 
 def _like(g, t):
     """The gradient of ``t`` in t's shape (broadcasting undone) and dtype (torch's rule)."""
-    if g.shape != t.shape:
+    if g.array.shape != t.array.shape:
         g = sum_to_shape(g, t.shape)
-    return g if g.dtype == t.dtype else g.to(t.dtype)
+    return g if g.array.dtype == t.array.dtype else g.to(t.dtype)
 
 
 def accumulate_into_leaves(node, g):

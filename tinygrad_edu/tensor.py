@@ -209,6 +209,9 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
         """(self, other) as two tensors of their common dtype, torch's ``result_type`` (a 0-d
         tensor or a Python number only lifts the category: float32 (3,) + 0-d float64 is float32);
         ``floating``: an op computed in floating point (``/``), so integers become float32."""
+        if isinstance(other, Tensor) and other.array.dtype == self.array.dtype and (
+                not floating or self.array.dtype.kind == "f"):
+            return self, other  # the common case: one dtype, nothing to promote
         dtype = (float_result_type if floating else result_type)(self, other)
         return (self if self.dtype == dtype else self.to(dtype)), self._operand(other, dtype)
 
