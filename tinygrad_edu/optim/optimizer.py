@@ -188,3 +188,14 @@ def lerp_(start, end, weight):
         start += weight * (end - start)
     else:
         start[...] = end - (end - start) * (1 - weight)
+
+
+_NAMES = {"lr": "learning rate", "eps": "epsilon value"}  # torch's wording; others read "<name> value"
+
+
+def check_nonnegative(**values):
+    """torch's argument checks: each value >= 0, checked in the order given (so the first bad one
+    is named, as torch names it: "Invalid learning rate: -1")."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_NAMES.get(name, name + ' value')}: {value}")
