@@ -5,8 +5,12 @@ flips and shifts of up to 2 pixels, ``augment.flip_and_shift``, drawn from fit's
 generator, so both backends see the same augmented batches) and a one-cycle learning-rate schedule
 (``optim.lr_scheduler.OneCycleLR`` on AdamW). Which of them to keep is decided on the VALIDATION
 split by a pilot: all tricks, and each one left out in turn, trained for as many epochs as the full
-run on the first 5,000 training images and scored once on the whole validation split. (A pilot of
-2 epochs, tried first, cannot credit augmentation, which costs accuracy early and pays off late.)
+run on the first 5,000 training images and scored once on the whole validation split by its
+validation loss, the criterion that also picks the full run's checkpoint. (A pilot of 2 epochs,
+tried first, cannot credit augmentation, which costs accuracy early and pays off late; and
+validation accuracy, tried next, hardly separates an overfitted model from a sound one: at 20
+epochs on 5,000 images it rated "no augmentation" 0.8947 against 0.8907 with all tricks, while
+the validation losses were 0.505 and 0.317, on torch.)
 The test split is used only once, for the chosen model's best-validation checkpoint.
 """
 from __future__ import annotations
@@ -46,7 +50,7 @@ def _setup(B, seed, tricks, epochs, n_train):
 
 
 def _pilot(ctx, train, val):
-    """Each candidate trained briefly on a subset; its validation accuracy after the last epoch."""
+    """Each candidate trained on a subset; its validation loss (and accuracy) after the last epoch."""
     xtr, ytr = train[0][:ctx.size(PILOT_TRAIN, 128)], train[1][:ctx.size(PILOT_TRAIN, 128)]
     epochs, results = ctx.size(PILOT_EPOCHS, 1), {}
     for name, tricks in CANDIDATES.items():
@@ -56,9 +60,9 @@ def _pilot(ctx, train, val):
             input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, desc=f"pilot {name}")
         val_loss, val_acc = evaluate(ctx.B, model, val)
         results[name] = {"val_accuracy": val_acc, "val_loss": val_loss, "seconds": round(time.time() - t0, 1)}
-        _log(f"ee411.2.6 pilot ({ctx.B.name}) {name}: validation accuracy {val_acc:.4f}, "
+        _log(f"ee411.2.6 pilot ({ctx.B.name}) {name}: validation loss {val_loss:.4f}, accuracy {val_acc:.4f}, "
              f"{results[name]['seconds']} s")
-    chosen = max(results, key=lambda k: results[k]["val_accuracy"])   # first of equals wins
+    chosen = min(results, key=lambda k: results[k]["val_loss"])   # first of equals wins
     return chosen, {"train_images": len(xtr), "epochs": epochs, "validation_images": len(val[0]),
                     "results": results, "chosen": chosen}
 
@@ -103,7 +107,7 @@ def run_2_6(ctx):
         best_val_accuracy=h["val_metric"][h["best_epoch"] - 1], test_accuracy=test_acc, test_loss=test_loss,
         selection=f"a pilot on the first {pilot['train_images']} training images, {pilot['epochs']} epoch(s) per "
                   f"candidate, each scored once on the {pilot['validation_images']} validation images; the "
-                  f"highest validation accuracy ({chosen!r}) was trained on the whole training split and "
+                  f"lowest validation loss ({chosen!r}) was trained on the whole training split and "
                   "kept at its best validation epoch (lowest validation loss); the test split was used once, "
                   "for that checkpoint",
         reference="Fashion-MNIST benchmark table: 0.907 for three conv + two dense layers")
