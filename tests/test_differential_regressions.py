@@ -240,3 +240,62 @@ def test_deliberate_elu_nan_gradient_depends_on_size_in_torch(name):
         return float(x.grad[0])
     assert nan_grad(torch, 4, f64) == 1.0 and np.isnan(nan_grad(torch, 16, f64)) and nan_grad(torch, 16, f32) == 1.0
     assert (nan_grad(te, 4, f64), nan_grad(te, 16, f64), nan_grad(te, 16, f32)) == (1.0, 1.0, 1.0)
+
+
+# ---- prod of everything with two or more zeros: torch's zeros outside create_graph -----------------
+def test_prod_of_everything_with_several_zeros_passes_no_nan_upstream():
+    x = f64([[2.0, -1.0], [0.0, 2.0], [100.0, 0.0]])
+    check(lambda ns, x: x.prod().acosh(), x)  # acosh(0) is NaN, so the upstream of prod is NaN
+    check(lambda ns, x: x.prod(dim=1).acosh(), x)  # along a dim torch multiplies: NaN stays
+    check(lambda ns, x: x.prod().acosh(), f64([3.0, 0.0, 2.0]))  # one zero: NaN * 0 is NaN in torch too
+    check_second_order(lambda ns, x: x.prod(), f64([0.0, 3.0, 0.0, 2.0]), upstream=f64(1.5))
+
+
+# ---- hardswish's gradient is selected: a NaN or inf upstream gives 0 where x <= -3 -----------------
+def test_hardswish_gradient_is_selected_below_minus_three():
+    x = f64([-1.06e8, -3.0, -5.0, 1e4, 2.0])
+    check(lambda ns, x: ns.nn.functional.hardswish(x) / ns.nn.functional.hardswish(x), x)  # 0 / 0: NaN upstream
+    check(lambda ns, x: ns.nn.functional.hardswish(x).cosh(), f64([1e4, -1e4, 2.0]))  # inf upstream
+
+
+# ---- adaptive average pooling rounds as torch: the window's sum, divided by its two lengths --------
+@pytest.mark.parametrize("size", [(None, 2), (2, 3), (1, 1), (5, 5), (3, 2)])
+def test_adaptive_avg_pool_rounds_like_torch(size):
+    x = f32([3.0, -100.0, 100.0, -1.0, -1.0, 0.0, 0.0, 0.0, 1.0, -1e4, -100.0, 3.0, 100.0, -100.0, -3.0, 1e4,
+             -100.0, 100.0, 100.0, -3.0, -1.0, -1e4, 1e4, 0.0, 0.5]).reshape(1, 1, 5, 5)
+    for ns in (torch, te):
+        pooled = ns.nn.functional.adaptive_avg_pool2d(ns.tensor(x), size)
+        if ns is torch:
+            expected = pooled.numpy()
+    assert np.array_equal(pooled.array, expected), (pooled.array, expected)  # bit for bit: celu'' jumps at 0
+    check_second_order(lambda ns, x: ns.nn.functional.celu(ns.nn.functional.adaptive_avg_pool2d(x, size), alpha=2.0),
+                       x, rtol=1e-4, atol=1e-5)
+
+
+# ---- float32 tanh is torch's to the last bit (NumPy's own is often 1 ulp off) ---------------------
+def test_float32_tanh_agrees_with_torch_bit_for_bit():
+    x = (np.random.default_rng(0).standard_normal(100_000) * 4).astype(f32)
+    same = te.tensor(x).tanh().array == torch.tensor(x).tanh().numpy()
+    assert same.mean() > 0.995, same.mean()   # NumPy's float32 tanh agrees on about 68%
+    assert te.tensor(f32([9.152444])).tanh().item() == 1.0
+    check_second_order(lambda ns, x: ns.nn.functional.mish(ns.nn.functional.mish(x)), f32([1.413277, 17.36139, 9.152338]),
+                       rtol=1e-5, atol=1e-6)
+
+
+# ---- elu/celu second order with an infinite first-order gradient (a deliberate difference) --------
+def test_deliberate_elu_second_order_at_an_infinite_gradient():
+    """torch: NaN (elu_double_backward multiplies inf by its x < 0 mask); the engine: +inf, the
+    limit, which torch's own autograd of elu written with torch.where also gives."""
+    from differential_deliberate import _elu_selected
+    x = f32([3363.7, 1551.2, -14665.7, 2.0])
+    fn = lambda ns, x: ns.nn.functional.elu(x).expm1()
+    torch_g2 = second_order(fn, x, ns=torch)[-1]
+    engine_g2 = second_order(fn, x)[-1]
+    assert np.isnan(torch_g2[:2]).all() and (engine_g2[:2] == inf).all()
+    np.testing.assert_allclose(engine_g2[2:], torch_g2[2:], rtol=1e-5)
+    saved = torch.nn.functional.elu
+    try:
+        torch.nn.functional.elu = _elu_selected(False)
+        np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
+    finally:
+        torch.nn.functional.elu = saved

@@ -71,7 +71,7 @@ def _negative_exp_part(x, alpha, scale):
 
 
 def _elu_family(x, alpha, scale):
-    """$x$ for $x > 0$ (and NaN: torch's backward takes the positive side unless $x \le 0$),
+    r"""$x$ for $x > 0$ (and NaN: torch's backward takes the positive side unless $x \le 0$),
     $\alpha(e^{x/scale} - 1)$ for $x < 0$, and at exactly 0 the line $x \alpha / scale$: torch's
     gradient there ($\alpha / scale$, the negative side's) with torch's second derivative there
     (0: its double backward masks with $x < 0$)."""
@@ -178,7 +178,8 @@ class Hardswish(Function):
         (x,) = self.inputs
         inside = (x.array > -3.0) & (x.array < 3.0)
         slope = (x * (1.0 / 3.0) + 0.5).where(inside, 0.0)  # selected: no inf * 0 from outside
-        return (g.where(~(x.array <= -3.0) & ~inside, 0.0) + g * slope,)
+        # selected, not multiplied, as torch's kernel: a NaN or inf g gives 0 where x <= -3
+        return ((g * slope).where(inside, g).where(~(x.array <= -3.0), 0.0),)
 
 
 def hardswish(input, inplace=False):

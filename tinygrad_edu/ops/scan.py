@@ -2,6 +2,7 @@
 when the input holds zeros). Backward is written with Tensor ops (differentiable again)."""
 from ..autograd import Function
 from ..backend import array_module
+from ..grad_mode import is_grad_enabled
 
 
 class CumSum(Function):
@@ -27,12 +28,17 @@ class Prod(Function):
     are zero (its value is 0, its derivative is not): one zero at $k$ gives $\bar x_k = \bar z P$
     and $\bar x_j = \bar z\, S P / x_j$ elsewhere (0, but the right second derivative); two zeros
     give $\bar x_k = \bar z (S - x_k) P$ at the zeros and 0 elsewhere; more zeros give 0. So the
-    gradient is exact, and so is its own derivative, as torch's."""
+    gradient is exact, and so is its own derivative, as torch's.
+
+    ``everything``: the product of all elements (``x.prod()``). There torch, outside
+    ``create_graph``, answers two or more zeros with zeros outright, so a NaN or inf in $\bar z$
+    does not reach $\bar x$ (inside ``create_graph``, and for a product along a dim, it multiplies,
+    and NaN * 0 is NaN); the same here."""
 
     saves_output = True
 
-    def forward(self, x, axis, keepdim):
-        self.axis = axis
+    def forward(self, x, axis, keepdim, everything=False):
+        self.axis, self.everything = axis, everything
         return x.prod(axis=axis, keepdims=keepdim)
 
     def backward(self, g):
@@ -43,6 +49,8 @@ class Prod(Function):
         if not zero.any():
             return (g * z / x,)
         count = zero.sum(axis=a, keepdims=True)
+        if self.everything and count.sum() > 1 and not is_grad_enabled():
+            return (x._wrap(array_module(x.array).zeros_like(x.array)),)
         safe = x.where(~zero, 1.0)
         p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
         s = x.where(zero, 0.0).sum(a, keepdim=True)
