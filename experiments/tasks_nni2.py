@@ -169,7 +169,7 @@ def run_4(ctx):
 def run_T3(ctx):
     B = ctx.B
     if B.name == "edu":
-        from tinygrad_edu.nn.angle import circular_angle_loss
+        from tinygrad_edu.nn.functional import circular_angle_loss
     else:
         from torch_ref.losses import circular_angle_loss
     lib = B.lib

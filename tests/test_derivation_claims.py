@@ -5,7 +5,7 @@ import pytest
 
 import tinygrad_edu as te
 from tinygrad_edu.hessian import gradient as engine_gradient, hessian
-from tinygrad_edu.nn.angle import circular_angle_loss
+from tinygrad_edu.nn.functional import circular_angle_loss
 
 import torch  # noqa: E402  (the `torch` extra: a required test dependency, failing loudly)
 from torch_ref.losses import circular_angle_loss as torch_circular_angle_loss  # noqa: E402

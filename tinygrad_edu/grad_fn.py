@@ -21,7 +21,7 @@ _TORCH_NAMES = {"Cast": "ToCopyBackward0", "Reshape": "ViewBackward0", "GetItem"
                 "TakeAlong": "MaxBackward0", "LogSumExp": "LogsumexpBackward0", "PowScalar": "PowBackward0",
                 "Pow": "PowBackward1", "Clamp": "ClampBackward1", "Conv2d": "ConvolutionBackward0",
                 "ConvTranspose2d": "ConvolutionBackward0", "MaxPool2d": "MaxPool2DWithIndicesBackward0",
-                "WindowGather": "AvgPool2DBackward0", "IndexPut": "CopySlices", "_Linear": "AddmmBackward0",
+                "WindowGather": "AvgPool2DBackward0", "IndexPut": "CopySlices", "Linear": "AddmmBackward0",
                 "ToDevice": "ToCopyBackward0"}
 
 

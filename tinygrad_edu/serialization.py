@@ -91,7 +91,7 @@ def _unflatten(node, arrays, device):
         array = arrays[node["index"]]
         t = Tensor._wrap(array if device in (None, "cpu") else to_device(array, device))
         if node.get("parameter"):
-            from .nn.modules import Parameter
+            from .nn.parameter import Parameter
             return Parameter(t, requires_grad=node.get("requires_grad", True))
         return t.requires_grad_(True) if node.get("requires_grad") else t
     if kind == "ndarray":

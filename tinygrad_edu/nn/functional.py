@@ -1,12 +1,25 @@
-"""Layers and losses as functions, with PyTorch's names and argument order
-(``import tinygrad_edu.nn.functional as F``).
+"""torch's ``torch.nn.functional``, ``F``: every layer, activation, norm and loss as a function, with
+PyTorch's names and argument order (``import tinygrad_edu.nn.functional as F``). Every ``F``
+function is importable from here; each checks its arguments once, before any work, and the
+errors name the function, what was expected and what was given.
 
-Convolution and pooling are fused ops (``ops/conv.py``, ``ops/pool.py``); everything else here is
-composed from engine ops, so its gradient (and gradient of gradient) comes from theirs; the losses
-are in ``nn/losses.py`` and re-exported here, as are the functions of the small private modules
-``_functional_activation`` (leaky_relu, gelu, ...), ``_functional_norm`` (batch/layer/group norm),
-``_functional_pool`` (adaptive pooling, unfold/fold) and ``_functional_sparse`` (embedding). Checks happen here,
-before any work, and the errors name the function, what was expected and what was given.
+Written in this file: linear, conv2d, conv_transpose2d, max_pool2d, avg_pool2d, interpolate,
+upsample_nearest, pad, dropout, dropout2d, relu, sigmoid, tanh, softmax, log_softmax, one_hot.
+Linear, convolution and pooling apply the fused ops of ``ops/linear.py``, ``ops/conv.py`` and
+``ops/pool.py``. Written in the private package ``nn/_functional/`` (re-exported here):
+
+- ``activation.py``: leaky_relu, elu, celu, gelu, silu, mish, softplus, hardtanh, relu6, hardswish,
+  softsign (the ops of ``ops/activation.py`` where a composition would not give torch's gradient);
+- ``normalization.py``: batch_norm, layer_norm, group_norm;
+- ``pooling.py``: adaptive_avg_pool2d, adaptive_max_pool2d;
+- ``fold.py``: unfold, fold (the ops of ``ops/fold.py``);
+- ``sparse.py``: embedding;
+- ``loss.py``: cross_entropy, nll_loss, binary_cross_entropy(_with_logits), mse_loss, l1_loss,
+  smooth_l1_loss, huber_loss, kl_div, cosine_similarity, normalize, info_nce_loss and
+  circular_angle_loss.
+
+Everything not a fused op is composed from engine ops, so its gradient (and gradient of gradient)
+comes from theirs.
 """
 import numbers
 import warnings
@@ -14,9 +27,10 @@ import warnings
 import numpy as np
 
 from .. import creation
-from ..autograd import EngineError, EngineTypeError, Function
+from ..autograd import EngineError, EngineTypeError
 from ..creation import pad  # noqa: F401  (F.pad, torch's convention: pairs from the last dim)
 from ..ops import conv as C
+from ..ops import linear as L
 from ..ops import pool as P
 from ..tensor import Tensor
 
@@ -25,7 +39,10 @@ __all__ = ["linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "
            "log_softmax", "one_hot"]
 
 
-def _pair(value, name, op, minimum):
+_CONVERT = "(convert with tinygrad_edu.tensor(...) first)"
+
+
+def _checked_pair(value, name, op, minimum):
     """An int or a pair of ints as an (h, w) tuple, each at least ``minimum``."""
     try:
         pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
@@ -39,7 +56,7 @@ def _pair(value, name, op, minimum):
 def _batched(input, op):
     """(N, C, H, W) input, and whether it was an unbatched (C, H, W) one (torch accepts both)."""
     if not isinstance(input, Tensor):
-        raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+        raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__} {_CONVERT}")
     if input.ndim == 3:
         return input.unsqueeze(0), True
     if input.ndim != 4:
@@ -48,6 +65,7 @@ def _batched(input, op):
 
 
 def _check_floats(op, *tensors):
+    """Input, weight and bias (where given) share one floating dtype, as torch requires."""
     dtypes = {t.dtype for t in tensors if t is not None}
     if len(dtypes) > 1 or any(d.kind != "f" for d in dtypes):
         raise EngineTypeError(f"{op}: input, weight and bias must share one floating dtype, got "
@@ -55,47 +73,28 @@ def _check_floats(op, *tensors):
 
 
 def _check_fits(op, input, kernel, padding, dilation):
+    """The kernel, dilation included, must fit in the padded (N, C, H, W) input along H and W."""
     for axis, (k, p, d) in enumerate(zip(kernel, padding, dilation)):
-        size, extent = input.shape[2 + axis] + 2 * p, d * (k - 1) + 1
-        if extent > size:
+        size, extent = input.shape[2 + axis], d * (k - 1) + 1
+        if extent > size + 2 * p:
             raise EngineError(f"{op}: the kernel ({'x'.join(map(str, kernel))}, dilation {dilation}) spans {extent} "
-                              f"but the padded input is only {size} along {'HW'[axis]} (input shape "
-                              f"{tuple(input.shape)}, padding {padding}): the kernel is larger than the padded input")
-
-
-class _Linear(Function):
-    r"""$y = x W^\top + b$ in one op: $\bar x = \bar y W$, $\bar W = \bar y^\top x$, $\bar b = \sum \bar y$,
-    each only when needed (composed, it was 3 ops forward, 7 backward, and an unneeded $\bar x$)."""
-
-    def forward(self, x, w, *bias):
-        y = x @ w.T
-        if bias:
-            y += bias[0]
-        return y
-
-    def backward(self, g):
-        x, w = self.inputs[:2]
-        gx = g @ w if x.requires_grad else None
-        rows = int(np.prod(g.shape[:-1]))  # not -1: that is ambiguous when out_features is 0
-        g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1]))
-        gw = g2.T @ x2 if w.requires_grad else None
-        gb = g.sum(dim=tuple(range(g.ndim - 1))) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
-        return gx, gw, gb
+                              f"along {'HW'[axis]}, larger than the padded input ({size} + 2*{p} = {size + 2 * p}); "
+                              f"input shape {tuple(input.shape)}, padding {padding}")
 
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (weight is (out_features, in_features), like torch)."""
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise EngineTypeError(f"linear: expected Tensor input and weight, got {type(input).__name__} and "
-                              f"{type(weight).__name__}")
+                              f"{type(weight).__name__} {_CONVERT}")
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise EngineError(f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
                           f"{tuple(input.shape)}) but the weight of shape {tuple(weight.shape)} expects "
-                          f"{weight.shape[-1]}")
+                          f"in_features={weight.shape[-1]}")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise EngineError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features={weight.shape[0]}")
     _check_floats("linear", input, weight, bias)
-    return _Linear.apply(input, weight) if bias is None else _Linear.apply(input, weight, bias)
+    return L.Linear.apply(input, weight) if bias is None else L.Linear.apply(input, weight, bias)
 
 
 def _conv_args(op, input, weight, bias, stride, dilation, groups, transposed):
@@ -111,11 +110,11 @@ def _conv_args(op, input, weight, bias, stride, dilation, groups, transposed):
         (weight.shape[1] * groups, weight.shape[0])
     if x.shape[1] != channels:
         raise EngineError(f"{op}: given groups={groups} and a weight of shape {tuple(weight.shape)}, expected an "
-                          f"input with {channels} channels, but the input of shape {tuple(x.shape)} has "
-                          f"{x.shape[1]} channels")
+                          f"input with {channels} channels (in_channels={channels}), but the input of shape "
+                          f"{tuple(input.shape)} has {x.shape[1]} channels")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise EngineError(f"{op}: bias of shape {tuple(bias.shape)} does not match out_channels={out_channels}")
-    return x, unbatched, _pair(stride, "stride", op, 1), _pair(dilation, "dilation", op, 1)
+    return x, unbatched, _checked_pair(stride, "stride", op, 1), _checked_pair(dilation, "dilation", op, 1)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -130,7 +129,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if any(t % 2 for t in total):  # torch puts the odd extra row/column at the end
             x = pad(x, (0, total[1] % 2, 0, total[0] % 2))
         padding = (total[0] // 2, total[1] // 2)
-    padding = _pair(padding, "padding", "conv2d", 0)
+    padding = _checked_pair(padding, "padding", "conv2d", 0)
     _check_fits("conv2d", x, weight.shape[2:], padding, dilation)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     out = C.Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
@@ -142,7 +141,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     (in_channels, out_channels/groups, kh, kw); output size (H-1)s - 2p + d(k-1) + output_padding + 1."""
     op = "conv_transpose2d"
     x, unbatched, stride, dilation = _conv_args(op, input, weight, bias, stride, dilation, groups, True)
-    padding, output_padding = _pair(padding, "padding", op, 0), _pair(output_padding, "output_padding", op, 0)
+    padding = _checked_pair(padding, "padding", op, 0)
+    output_padding = _checked_pair(output_padding, "output_padding", op, 0)
     if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
         raise EngineError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} "
                           f"or dilation {dilation}")
@@ -157,12 +157,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(0) if unbatched else out
 
 
-def _windows(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+def _pool_windows(op, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """The checked geometry of a pooling of the (N, C, H, W) input ``x``; stride defaults to the kernel."""
     if ceil_mode:
         raise EngineError(f"not supported in tinygrad_edu: {op} with ceil_mode=True")
-    kernel = _pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, "stride", op, 1)
-    padding, dilation = _pair(padding, "padding", op, 0), _pair(dilation, "dilation", op, 1)
+    kernel = _checked_pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None or stride == [] or stride == () else _checked_pair(stride, "stride", op, 1)
+    padding, dilation = _checked_pair(padding, "padding", op, 0), _checked_pair(dilation, "dilation", op, 1)
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise EngineError(f"{op}: padding {padding} should be at most half of the kernel size {kernel}")
     _check_fits(op, x, kernel, padding, dilation)
@@ -175,7 +176,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if return_indices:
         raise EngineError("not supported in tinygrad_edu: max_pool2d with return_indices=True")
     x, unbatched = _batched(input, "max_pool2d")
-    out = P.MaxPool2d.apply(x, windows=_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode))
+    windows = _pool_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    out = P.MaxPool2d.apply(x, windows=windows)
     return out.squeeze(0) if unbatched else out
 
 
@@ -183,7 +185,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over windows; with ``count_include_pad=True`` (torch's default) the zero padding counts."""
     x, unbatched = _batched(input, "avg_pool2d")
-    windows = _windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    windows = _pool_windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     kh, kw = windows.kernel
     if divisor_override is not None:
         out = P.WindowGather.apply(x, windows=windows, masks=None, scale=1.0 / divisor_override)
@@ -211,7 +213,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise EngineError(f"{op}: give exactly one of size and scale_factor (got size={size!r}, "
                           f"scale_factor={scale_factor!r})")
     if size is not None:
-        size = _pair(size, "size", op, 1)
+        size = _checked_pair(size, "size", op, 1)
         if size[0] % h or size[1] % w:
             raise EngineError(f"{op}: size {size} is not an integer multiple of the input size {(h, w)}; only "
                               "integer scale factors are supported")
@@ -312,13 +314,15 @@ def one_hot(tensor, num_classes=-1):
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 
-from .losses import *  # noqa: E402,F401,F403  (the losses, and the stable softplus)
-from .losses import __all__ as _loss_names  # noqa: E402
-from ._functional_activation import *  # noqa: E402,F401,F403  (leaky_relu, gelu, softplus, ...)
-from ._functional_activation import __all__ as _activation_names  # noqa: E402
-from ._functional_norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
-from ._functional_pool import adaptive_avg_pool2d, adaptive_max_pool2d, fold, unfold  # noqa: E402,F401
-from ._functional_sparse import embedding  # noqa: E402,F401
+# The functions written in nn/_functional/ (imported last: they use _checked_pair and max_pool2d).
+from ._functional.activation import *  # noqa: E402,F401,F403
+from ._functional.activation import __all__ as _activation_names  # noqa: E402
+from ._functional.fold import fold, unfold  # noqa: E402,F401
+from ._functional.loss import *  # noqa: E402,F401,F403
+from ._functional.loss import __all__ as _loss_names  # noqa: E402
+from ._functional.normalization import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ._functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d  # noqa: E402,F401
+from ._functional.sparse import embedding  # noqa: E402,F401
 
 __all__ += _loss_names + _activation_names + ["batch_norm", "layer_norm", "group_norm", "adaptive_avg_pool2d",
                                               "adaptive_max_pool2d", "unfold", "fold", "embedding"]

@@ -51,7 +51,7 @@ def _angle_torch(ns, pred, target, **kwargs):
 
 
 def _angle_edu(ns, pred, target, **kwargs):
-    from tinygrad_edu.nn.angle import circular_angle_loss
+    from tinygrad_edu.nn.functional import circular_angle_loss
     return circular_angle_loss(pred, target, **kwargs)
 
 

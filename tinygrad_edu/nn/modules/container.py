@@ -1,8 +1,9 @@
-"""The containers ``Sequential`` and ``ModuleList``, like torch.nn's: they register the modules they
-hold (under the names "0", "1", ...), so the parent model sees their parameters."""
+"""The containers ``Sequential`` and ``ModuleList`` (torch's ``torch/nn/modules/container.py``): they
+register the modules they hold (under the names "0", "1", ...), so the parent model sees their
+parameters."""
 from collections import OrderedDict
 
-from .modules import Module
+from .module import Module
 
 __all__ = ["Sequential", "ModuleList"]
 

@@ -1,7 +1,7 @@
 """Activation modules (torch's ``torch/nn/modules/activation.py``): each calls its function in
 ``F`` with the arguments it was built with; ``extra_repr`` prints them as torch does."""
-from . import functional as F
-from .modules import Module
+from .. import functional as F
+from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "CELU", "GELU", "SiLU", "Mish",
            "Softplus", "Hardtanh", "ReLU6", "Hardswish", "Softsign"]
@@ -10,10 +10,10 @@ __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LeakyReLU", "ELU
 class ReLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = inplace  # accepted for torch's signature; the engine never works in place
+        self.inplace = inplace  # accepted for torch's signature; F.relu never works in place
 
     def forward(self, x):
-        return x.relu()
+        return F.relu(x)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -21,12 +21,12 @@ class ReLU(Module):
 
 class Sigmoid(Module):
     def forward(self, x):
-        return x.sigmoid()
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x):
-        return x.tanh()
+        return F.tanh(x)
 
 
 class Softmax(Module):
@@ -35,7 +35,10 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return x.softmax(self.dim if self.dim is not None else (0 if x.ndim in (0, 1, 3) else 1))
+        return F.softmax(x, self._dim(x))
+
+    def _dim(self, x):  # torch's legacy choice when no dim was given (F.softmax refuses dim=None)
+        return self.dim if self.dim is not None else (0 if x.ndim in (0, 1, 3) else 1)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -43,7 +46,7 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     def forward(self, x):
-        return x.log_softmax(self.dim if self.dim is not None else (0 if x.ndim in (0, 1, 3) else 1))
+        return F.log_softmax(x, self._dim(x))
 
 
 def _inplace_repr(inplace, lead=""):

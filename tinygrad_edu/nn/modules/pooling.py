@@ -1,7 +1,7 @@
 """Pooling layers (torch's ``torch/nn/modules/pooling.py``): thin wrappers around
 ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d`` and ``F.adaptive_max_pool2d``."""
-from . import functional as F
-from .modules import Module
+from .. import functional as F
+from .module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
 
@@ -39,7 +39,7 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Mean over adaptive windows: torch's start/end formula, see ``nn/_functional_pool.py``."""
+    """Mean over adaptive windows: torch's start/end formula, see ``nn/_functional/pooling.py``."""
 
     def __init__(self, output_size):
         super().__init__()

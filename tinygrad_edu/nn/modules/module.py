@@ -1,4 +1,5 @@
-"""``Parameter`` and ``Module``, like torch.nn's (the containers are in ``containers.py``).
+"""``Module``, like torch's ``torch/nn/modules/module.py`` (``Parameter`` is in ``nn/parameter.py``,
+the containers in ``container.py``).
 
 A Module keeps three ordered dicts: ``_parameters``, ``_buffers`` and ``_modules``. Assigning a
 Parameter or a Module to an attribute registers it there (``Module.__setattr__``), which is how
@@ -10,41 +11,12 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..autograd import no_grad
-from ..backend import device_of, parse_device, to_device
-from ..tensor import Tensor, as_array, to_arguments
+from ...autograd import no_grad
+from ...backend import device_of, parse_device, to_device
+from ...tensor import Tensor, to_arguments
+from ..parameter import Parameter
 
-__all__ = ["Parameter", "Module"]
-
-
-class Parameter(Tensor):
-    """A tensor that a Module registers as a learnable weight (``requires_grad=True`` by default).
-
-    ``Parameter(t)`` shares ``t``'s array, like torch. Ops on a Parameter give plain Tensors."""
-
-    def __init__(self, data=None, requires_grad=True):
-        if data is None:
-            data = np.empty((0,), dtype=np.float32)
-        self.array = data.array if isinstance(data, Tensor) else as_array(data, copy=False)
-        self.grad, self._ctx, self._retains_grad, self.name = None, None, False, None
-        self._vbox = self._base = None
-        self.requires_grad = False
-        self.requires_grad_(requires_grad)
-
-    @classmethod
-    def _wrap(cls, array):  # the result of an op on a Parameter is a plain Tensor, as in torch
-        return Tensor._wrap(array)
-
-    def __repr__(self):
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):  # copy.deepcopy / pickle
-        return (Parameter, (Tensor._wrap(self.array.copy()), self.requires_grad))
-
-    def __deepcopy__(self, memo):
-        p = Parameter(self.array.copy(), self.requires_grad)
-        memo[id(self)] = p
-        return p
+__all__ = ["Module"]
 
 
 # The modules whose forward is running, innermost last: an engine error raised inside names the
@@ -279,28 +251,11 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        shape_errors = []
-        for key, target in own.items():
-            if key in state_dict:
-                shape = tuple(np.shape(_array_of(state_dict[key])))
-                if shape != tuple(target.shape):
-                    shape_errors.append(f"size mismatch for {key}: copying a param with shape {shape} from "
-                                        f"checkpoint, the shape in current model is {tuple(target.shape)}.")
-        errors = list(shape_errors)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        errors = (_key_errors(missing, unexpected) if strict else []) + _shape_errors(own, state_dict)
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        with no_grad():
-            for key, target in own.items():
-                if key in state_dict:
-                    value = _array_of(state_dict[key])
-                    if device_of(target.array) != "cpu" or device_of(value) != "cpu":
-                        value = to_device(value, device_of(target.array))
-                    target.array[...] = value
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        _copy_into(own, state_dict)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- calling and printing -------------------------------------------------------------------
@@ -364,6 +319,38 @@ def _name_layer(error, stack):
 
 def _short_repr(module):
     return repr(module) if not module._modules else type(module).__name__
+
+
+def _key_errors(missing, unexpected):
+    """Strict loading's complaints about keys, in torch's words (the missing ones first)."""
+    errors = []
+    for label, keys in (("Missing", missing), ("Unexpected", unexpected)):
+        if keys:
+            errors.append(f"{label} key(s) in state_dict: " + ", ".join(f'"{k}"' for k in keys) + ".")
+    return errors
+
+
+def _shape_errors(own, state_dict):
+    """One message per key present in both whose shapes differ (checked even when not strict)."""
+    errors = []
+    for key, target in own.items():
+        if key in state_dict:
+            shape = tuple(np.shape(_array_of(state_dict[key])))
+            if shape != tuple(target.shape):
+                errors.append(f"size mismatch for {key}: copying a param with shape {shape} from "
+                              f"checkpoint, the shape in current model is {tuple(target.shape)}.")
+    return errors
+
+
+def _copy_into(own, state_dict):
+    """Copy the checkpoint's arrays into the model's tensors in place, moved to their device."""
+    with no_grad():
+        for key, target in own.items():
+            if key in state_dict:
+                value = _array_of(state_dict[key])
+                if device_of(target.array) != "cpu" or device_of(value) != "cpu":
+                    value = to_device(value, device_of(target.array))
+                target.array[...] = value
 
 
 def _array_of(value):

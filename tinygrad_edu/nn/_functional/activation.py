@@ -13,36 +13,22 @@ kinks:
 - hardswish   $x \min(\max(x + 3, 0), 6) / 6$ (gradient 0 up to -3, $x/3 + 1/2$ strictly between, 1 from 3);
 - softsign    $x / (1 + |x|)$.
 
-gelu, silu and mish are :class:`Fused`: one product $\bar z f'(x)$ in backward, with torch's
-formula for $f'$, so an infinite upstream gradient stays infinite as in torch.
+gelu, silu and mish are the op ``Fused`` (ops/activation.py): one product $\bar z f'(x)$ in
+backward, with torch's formula for $f'$, so an infinite upstream gradient stays infinite as in
+torch; hardswish is the op ``Hardswish`` there, with torch's piecewise gradient.
 
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
 (an inf there would turn into 0 * inf = NaN in backward).
 """
 import math
 
-from ..autograd import EngineError, EngineTypeError, Function, no_grad
-from ..backend import array_module
-from ..tensor import Tensor
-from ..ops.special import Erf, Softplus
+from ...autograd import EngineError, EngineTypeError
+from ...ops.activation import Fused, Hardswish
+from ...ops.special import Erf, Softplus
+from ...tensor import Tensor
 
 __all__ = ["leaky_relu", "elu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardswish",
            "softsign"]
-
-
-class Fused(Function):
-    r"""$z = f(x)$ whose backward is one product, $\bar x = \bar z \cdot f'(x)$, as torch's fused
-    activations compute it: an infinite $\bar z$ times a finite $f'$ stays infinite (the chain rule
-    through $f$'s pieces would meet inf * 0 = NaN). ``value`` and ``slope`` are Tensor functions;
-    the slope is differentiable again (second order)."""
-
-    def forward(self, x, value, slope):
-        self.slope = slope
-        with no_grad():
-            return value(Tensor._wrap(x)).array
-
-    def backward(self, g):
-        return (g * self.slope(self.inputs[0]),)
 
 
 def _float_input(op, input):
@@ -163,23 +149,6 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
-
-
-class Hardswish(Function):
-    r"""$z = x \min(\max(x + 3, 0), 6) / 6$ as torch computes it (so $-\infty$ and NaN give NaN);
-    $\bar x = 0$ for $x \le -3$, $\bar z (x/3 + 1/2)$ for $-3 < x < 3$, $\bar z$ for $x \ge 3$
-    (and NaN, torch's else-branch). Second order as torch: $1/3$ strictly inside, 0 outside."""
-
-    def forward(self, x):
-        xp = array_module(x)
-        return x * xp.minimum(xp.maximum(x + 3.0, 0.0), 6.0) / 6.0
-
-    def backward(self, g):
-        (x,) = self.inputs
-        inside = (x.array > -3.0) & (x.array < 3.0)
-        slope = (x * (1.0 / 3.0) + 0.5).where(inside, 0.0)  # selected: no inf * 0 from outside
-        # selected, not multiplied, as torch's kernel: a NaN or inf g gives 0 where x <= -3
-        return ((g * slope).where(inside, g).where(~(x.array <= -3.0), 0.0),)
 
 
 def hardswish(input, inplace=False):

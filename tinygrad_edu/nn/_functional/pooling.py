@@ -1,5 +1,4 @@
-r"""Adaptive pooling and unfold/fold as functions (``F.adaptive_avg_pool2d``,
-``F.adaptive_max_pool2d``, ``F.unfold``, ``F.fold``).
+r"""Adaptive pooling as functions (``F.adaptive_avg_pool2d``, ``F.adaptive_max_pool2d``).
 
 Adaptive pooling cuts each spatial axis of length $H$ into $O$ windows, window $i$ covering
 $[\lfloor iH/O \rfloor, \lceil (i+1)H/O \rceil)$ (torch's formula: windows may overlap and differ
@@ -15,23 +14,19 @@ in length).
   = $H/O$) and the fused max pooling op runs; otherwise every window is gathered into a $(k_h, k_w)$ block of the largest window size (positions
   past a window's end are masked to $-\infty$) and reduced with ``max(dim)``, whose gradient goes
   to the first maximum in row-major order, like torch's.
-
-unfold/fold are the ops of ``ops/fold.py`` (each the other's adjoint); checks and torch's errors
-are here.
 """
-import math
 import numbers
 
 import numpy as np
 
-from ..autograd import EngineError, EngineTypeError
-from ..ops import fold as FO
-from ..tensor import Tensor
+from ...autograd import EngineError, EngineTypeError
+from ...tensor import Tensor
+from ..functional import max_pool2d
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "unfold", "fold"]
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
-def _sizes(op, input, output_size):
+def _output_size(op, input, output_size):
     if not isinstance(input, Tensor):
         raise EngineTypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
     if input.ndim not in (3, 4):
@@ -49,7 +44,7 @@ def _sizes(op, input, output_size):
     return out
 
 
-def _windows(size, out):
+def _adaptive_windows(size, out):
     """(start, end) of each of ``out`` adaptive windows over ``size`` elements."""
     return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
@@ -57,13 +52,13 @@ def _windows(size, out):
 def _summing_matrix(size, out, like):
     """S (out, size) with S[i, h] = 1 on window i, and the windows' lengths (out, 1)."""
     s, lengths = np.zeros((out, size)), np.zeros((out, 1))
-    for i, (start, end) in enumerate(_windows(size, out)):
+    for i, (start, end) in enumerate(_adaptive_windows(size, out)):
         s[i, start:end], lengths[i] = 1.0, end - start
     return tuple(Tensor._wrap(like._xp.asarray(a, dtype=like.dtype)) for a in (s, lengths))
 
 
 def adaptive_avg_pool2d(input, output_size):
-    oh, ow = _sizes("adaptive_avg_pool2d", input, output_size)
+    oh, ow = _output_size("adaptive_avg_pool2d", input, output_size)
     if (oh, ow) == (1, 1):  # torch's shortcut: the mean over the plane (rounded as mean rounds)
         return input.mean((-2, -1), keepdim=True)
     h, w = input.shape[-2:]
@@ -73,7 +68,7 @@ def adaptive_avg_pool2d(input, output_size):
 
 def _gather_index(size, out):
     """Per window, the positions of its block (clipped to the window) and which of them are real."""
-    windows = _windows(size, out)
+    windows = _adaptive_windows(size, out)
     k = max([end - start for start, end in windows] + [1])
     pos = np.array([[min(start + r, end - 1) for r in range(k)] for start, end in windows], dtype=np.int64)
     real = np.array([[start + r < end for r in range(k)] for start, end in windows], dtype=bool)
@@ -83,8 +78,7 @@ def _gather_index(size, out):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over each adaptive window; ``return_indices=True`` also gives each maximum's flat index
     ``h * W + w`` in its input plane (int64), like torch."""
-    from .functional import max_pool2d
-    oh, ow = _sizes("adaptive_max_pool2d", input, output_size)
+    oh, ow = _output_size("adaptive_max_pool2d", input, output_size)
     h, w = input.shape[-2:]
     if not return_indices and oh and ow and h % oh == 0 and w % ow == 0:
         return max_pool2d(input, (h // oh, w // ow))
@@ -104,51 +98,3 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     k = pick.array
     index = plane[xp.arange(oh)[:, None], xp.arange(ow)[None, :], k] if k.size else k
     return values, Tensor._wrap(index.astype(np.int64))
-
-
-def _geometry(op, kernel_size, dilation, padding, stride):
-    from .functional import _pair
-    return (_pair(kernel_size, "kernel_size", op, 1), _pair(dilation, "dilation", op, 1),
-            _pair(padding, "padding", op, 0), _pair(stride, "stride", op, 1))
-
-
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """The sliding (kh, kw) blocks of an (N, C, H, W) (or unbatched (C, H, W)) input as columns:
-    (N, C kh kw, L), L the number of blocks."""
-    op = "unfold"
-    if not isinstance(input, Tensor) or input.ndim not in (3, 4):
-        raise EngineError(f"{op}: Input Error: Only 3D or 4D input Tensors are supported (got "
-                          f"{getattr(input, 'ndim', type(input).__name__)}D)")
-    kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
-    x = input.unsqueeze(0) if input.ndim == 3 else input
-    blocks = FO.blocks(x.shape[2:], kernel, stride, padding, dilation)
-    if min(blocks) < 1:
-        raise EngineError(f"{op}: Given input with spatial size {tuple(x.shape[2:])}, kernel_size={kernel}, "
-                          f"dilation={dilation}, padding={padding}, calculated shape of the array of sliding "
-                          f"blocks as {blocks}, but its components must be at least one.")
-    out = FO.Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
-    return out.squeeze(0) if input.ndim == 3 else out
-
-
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """Columns (N, C kh kw, L) (or unbatched (C kh kw, L)) added back into an (N, C, *output_size)
-    image, overlaps summed: the adjoint of unfold."""
-    op = "fold"
-    if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        raise EngineError(f"{op}: Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-                          f"(got {getattr(input, 'ndim', type(input).__name__)}D)")
-    from .functional import _pair
-    size = _pair(output_size, "output_size", op, 1)
-    kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
-    x = input.unsqueeze(0) if input.ndim == 2 else input
-    if x.shape[1] % (kernel[0] * kernel[1]):
-        raise EngineError(f"{op}: Expected size of input's dimension 1 to be divisible by the product of "
-                          f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={kernel}.")
-    blocks = FO.blocks(size, kernel, stride, padding, dilation)
-    if min(blocks) < 1 or x.shape[2] != math.prod(blocks):
-        raise EngineError(f"{op}: Given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
-                          f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match "
-                          f"the calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
-                          f"{math.prod(blocks)}, but got input.size(2)={x.shape[2]}.")
-    out = FO.Fold.apply(x, output_size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
-    return out.squeeze(0) if input.ndim == 2 else out

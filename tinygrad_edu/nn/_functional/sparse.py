@@ -8,8 +8,8 @@ whose ``norm_type``-norm exceeds it, to norm ``max_norm`` (torch's ``embedding_r
 ``max_norm / (norm + 1e-7)``).
 """
 
-from ..autograd import EngineError, EngineIndexError, EngineTypeError, no_grad
-from ..tensor import Tensor
+from ...autograd import EngineError, EngineIndexError, EngineTypeError, no_grad
+from ...tensor import Tensor
 
 __all__ = ["embedding"]
 

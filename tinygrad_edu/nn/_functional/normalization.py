@@ -15,8 +15,8 @@ In evaluation it normalises with the running statistics instead (constants for t
 """
 import numpy as np
 
-from ..autograd import EngineError, EngineTypeError, no_grad
-from ..tensor import Tensor
+from ...autograd import EngineError, EngineTypeError, no_grad
+from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
 

@@ -1,8 +1,8 @@
-"""Loss modules (torch's ``torch/nn/modules/loss.py``): each one calls its function in
-``nn/losses.py`` (re-exported as ``F``) with the arguments it was built with."""
-from . import functional as F
-from .losses import _legacy_reduction
-from .modules import Module
+"""Loss modules (torch's ``torch/nn/modules/loss.py``): each forward is one call of
+its function in ``F`` (written in ``nn/_functional/loss.py``) with the arguments it was built with."""
+from .. import functional as F
+from .._functional.loss import _legacy_reduction
+from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss"]

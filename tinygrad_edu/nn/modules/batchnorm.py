@@ -5,15 +5,16 @@ normalises with the batch's statistics and updates its buffers ``running_mean``,
 ``running_var`` (with the unbiased variance) and ``num_batches_tracked``; in evaluation mode
 (``model.eval()``) it normalises with the running statistics. The update factor is ``momentum``,
 or with ``momentum=None`` the cumulative average ``1 / num_batches_tracked``. The maths is
-``F.batch_norm`` (nn/_functional_norm.py); the buffers and the state_dict keys are torch's.
+``F.batch_norm`` (nn/_functional/normalization.py); the buffers and the state_dict keys are torch's.
 """
 import numpy as np
 
-from .. import creation
-from ..autograd import no_grad
-from . import functional as F
-from . import init
-from .modules import Module, Parameter
+from ... import creation
+from ...autograd import no_grad
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 

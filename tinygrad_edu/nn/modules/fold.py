@@ -1,7 +1,7 @@
 """``Unfold`` and ``Fold`` (torch's ``torch/nn/modules/fold.py``): ``F.unfold`` (sliding blocks as
 columns) and ``F.fold`` (its adjoint, columns summed back into an image) as layers."""
-from . import functional as F
-from .modules import Module
+from .. import functional as F
+from .module import Module
 
 __all__ = ["Unfold", "Fold"]
 

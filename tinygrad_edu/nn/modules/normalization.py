@@ -1,14 +1,15 @@
 """``LayerNorm`` and ``GroupNorm`` (torch's ``torch/nn/modules/normalization.py``): per-sample
 normalisation, the same in training and evaluation (no running statistics). The maths is
-``F.layer_norm`` / ``F.group_norm`` (nn/_functional_norm.py)."""
+``F.layer_norm`` / ``F.group_norm`` (nn/_functional/normalization.py)."""
 import numbers
 
 import numpy as np
 
-from .. import creation
-from . import functional as F
-from . import init
-from .modules import Module, Parameter
+from ... import creation
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm"]
 

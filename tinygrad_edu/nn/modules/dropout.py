@@ -1,7 +1,7 @@
 """Dropout layers (torch's ``torch/nn/modules/dropout.py``): ``F.dropout`` / ``F.dropout2d`` in
 training mode, the identity in evaluation mode (``model.eval()``)."""
-from . import functional as F
-from .modules import Module
+from .. import functional as F
+from .module import Module
 
 __all__ = ["Dropout", "Dropout2d"]
 

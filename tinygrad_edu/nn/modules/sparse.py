@@ -1,13 +1,14 @@
 """``Embedding`` (torch's ``torch/nn/modules/sparse.py``): a (num_embeddings, embedding_dim)
 weight, initialised N(0, 1) with the ``padding_idx`` row zeroed, looked up by ``F.embedding``
-(nn/_functional_sparse.py), whose gradient skips the padding row."""
+(nn/_functional/sparse.py), whose gradient skips the padding row."""
 import numpy as np
 
-from .. import creation
-from ..autograd import no_grad
-from . import functional as F
-from . import init
-from .modules import Module, Parameter
+from ... import creation
+from ...autograd import no_grad
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
 
 __all__ = ["Embedding"]
 

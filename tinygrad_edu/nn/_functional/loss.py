@@ -1,17 +1,19 @@
 """Losses as functions, with PyTorch's names and argument order (re-exported by
 ``tinygrad_edu.nn.functional``). Composed from engine ops, so their gradients (and gradients of
-gradients) come from those; the logistic loss uses the stable softplus op (ops/special.py)."""
+gradients) come from those; the logistic loss uses the stable softplus op (ops/special.py).
+Beyond torch: ``info_nce_loss`` (mlph08.2d) and ``circular_angle_loss`` (nni2.T3)."""
 import warnings
 
 import numpy as np
 
-from ..autograd import EngineError, EngineIndexError, EngineTypeError
-from ..ops.special import SelfXlogy, Softplus
-from ..tensor import Tensor
-from .angle import circular_angle_loss  # noqa: F401  (nni2.T3, derived in derivations/nni2_theory.tex)
+from ... import creation
+from ...autograd import EngineError, EngineIndexError, EngineTypeError
+from ...ops.special import SelfXlogy, Softplus
+from ...tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
-           "cosine_similarity", "normalize", "info_nce_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div"]
+           "cosine_similarity", "normalize", "info_nce_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+           "circular_angle_loss"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -295,4 +297,45 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction, "kl_div")
 
 
-__all__.append("circular_angle_loss")
+def _constant_like(values, like):
+    """A constant tensor with the dtype (and device, where the engine has one) of ``like``."""
+    device = getattr(like, "device", None)
+    kwargs = {"dtype": like.dtype}
+    if device is not None and str(getattr(device, "type", device)).startswith("cuda"):
+        kwargs["device"] = "cuda"
+    return creation.tensor(values, **kwargs)
+
+
+def circular_angle_loss(pred, target, period=360.0, reduction="mean"):
+    """nni2.T3: the shortest-arc distance between angles ``pred`` and ``target`` (same units as
+    ``period``), a loss that respects circularity (derivations/nni2_theory.tex, section nni2.T3):
+
+        d = pred - target
+        w = d - period * round(d / period)      # the wrapped difference, in [-period/2, period/2]
+        loss = |w|
+
+    so 2 against 360 degrees gives |(-358) - 360 * (-1)| = 2, not 358. ``round(d / period)`` is an
+    integer, constant between the jumps at ``d = (k + 1/2) period``, so it is computed on the data
+    as a constant: the gradient is ``sign(w)`` for ``pred`` (``-sign(w)`` for ``target``) except at
+    the kinks ``w = 0`` (``abs`` gives 0 there) and ``|w| = period/2`` (the antipode, where both
+    arcs are equally short); the rest is engine ops.
+
+    ``pred`` is a tensor; ``target`` a tensor, array or number broadcastable to it. ``reduction``
+    is ``"mean"`` (default), ``"sum"`` or ``"none"`` (per element), as in torch's losses.
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"circular_angle_loss: reduction must be one of {_REDUCTIONS}, "
+                         f"got {reduction!r}")
+    if not period > 0:
+        raise ValueError(f"circular_angle_loss: period must be positive, got {period!r}")
+    if not isinstance(target, type(pred)):
+        target = _constant_like(np.asarray(target, dtype=np.float64), pred)
+    difference = pred - target
+    turns = (difference.detach().double() / period).round()  # float64, on pred's device
+    wrapped = difference - (turns * period).to(pred.dtype)
+    loss = wrapped.abs()
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
