@@ -48,7 +48,7 @@ CORRECTIONS = [
     ("InfoNCE normalisation (mlph08.2a-2d)",
      "The softmax over cosine similarities is normalised per anchor (each of the 2N views against the other "
      "2N-1), not summed over all pairs of transformations. Implemented in "
-     "<code>tinygrad_edu/nn/losses.py::info_nce_loss</code>, equal to the torch version in "
+     "<code>tinygrad_edu/nn/_functional/loss.py::info_nce_loss</code>, equal to the torch version in "
      "<code>torch_ref/losses.py</code> and gradient-checked in the op registry."),
     ("Positional-encoding formula (mlph08.3b)",
      "exp(-2k log(1e4) / p), not exp(-2k log(1e4)) / p: the figures of mlph08.3b show E and E<sup>T</sup>E "

@@ -2,7 +2,7 @@
 import torch
 
 # ---------------------------------------------------------------------------------------------
-# nni2.T3: circular angle loss (reference for tinygrad_edu/nn/angle.py::circular_angle_loss)
+# nni2.T3: circular angle loss (reference for tinygrad_edu/nn/_functional/loss.py::circular_angle_loss)
 # ---------------------------------------------------------------------------------------------
 
 
