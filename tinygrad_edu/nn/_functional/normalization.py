@@ -1,5 +1,4 @@
-r"""Normalisation layers as functions (``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``), composed
-from engine ops, so their gradients (and gradients of gradients) come from those. Each is
+r"""Normalisation layers as functions (``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``). Each is
 
     $y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}\, w + b$
 
@@ -12,10 +11,15 @@ batch_norm in training also updates the running statistics in place, as torch do
 *unbiased* variance: $r_\mu \leftarrow (1 - m) r_\mu + m \mu$,
 $r_{\sigma^2} \leftarrow (1 - m) r_{\sigma^2} + m \frac{n}{n - 1}\sigma^2$ ($n$ values per channel).
 In evaluation it normalises with the running statistics instead (constants for the gradient).
+
+The normalisation itself is one fused op, ``ops/normalize.py`` (its backward is the closed form);
+``normalise_composed`` below is the same computation from engine ops, the reference that the
+fused op is tested against.
 """
 import numpy as np
 
 from ...autograd import EngineError, EngineTypeError, no_grad
+from ...ops.normalize import Normalize
 from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
@@ -37,7 +41,16 @@ def _check_vector(op, name, tensor, shape):
 
 
 def _normalise(x, axes, eps):
-    """(x - mean) / sqrt(biased var + eps) over ``axes``; also the mean and biased variance."""
+    """(x - mean) / sqrt(biased var + eps) over ``axes`` (the fused op); also the mean and biased
+    variance (kept dims, no graph)."""
+    stats = {}
+    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
+    return y, Tensor._wrap(stats["mean"]), Tensor._wrap(stats["var"])
+
+
+def normalise_composed(x, axes, eps):
+    """The same as ``_normalise`` from engine ops (mean, subtract, square, mean, sqrt, divide):
+    the reference for the fused op."""
     mean = x.mean(axes, keepdim=True)
     centred = x - mean
     var = (centred * centred).mean(axes, keepdim=True)

@@ -1,0 +1,62 @@
+r"""Normalisation over some axes as one op (batch_norm, layer_norm and group_norm use it).
+
+Composed from engine ops, normalisation costs about ten nodes and their backward passes; fused, it
+is one node whose backward is the closed form. The composed form stays beside it in
+``nn/_functional_norm.py`` (``normalise_composed``) as the reference a test compares it with
+(tests check both against torch, first and second order).
+"""
+from ..autograd import Function
+from ..backend import array_module
+from ..grad_mode import is_grad_enabled
+
+
+def _moments(x, axes, count):
+    """The mean and the biased variance over ``axes`` (kept dims), rounded as ``Tensor.mean``
+    rounds: a sum divided by the count."""
+    mean = x.sum(axis=axes, keepdims=True) / count
+    centred = x - mean
+    return mean, centred, (centred * centred).sum(axis=axes, keepdims=True) / count
+
+
+class Normalize(Function):
+    r"""$\hat x = (x - \mu)\, s$, $s = 1 / \sqrt{\sigma^2 + \epsilon}$, with the mean $\mu$ and the
+    biased variance $\sigma^2$ over ``axes`` ($n$ values each).
+
+    $\bar x = s\,\big(\bar{\hat x} - \langle \bar{\hat x} \rangle - \hat x\,\langle \bar{\hat x}\,
+    \hat x \rangle\big)$, where $\langle\cdot\rangle$ is the mean over ``axes``: the gradient of
+    the mean and of the variance, folded in. Like torch's it keeps the input, $\mu$ and $s$ (not
+    the output, which may then be changed in place, ``relu(inplace=True)``). Outside
+    ``create_graph`` it runs on those arrays; inside, the same formula is built from $x$ with
+    Tensor ops, so that it is differentiable again (second order).
+
+    ``stats``: a dict that forward fills with the batch's ``mean`` and ``var`` arrays (kept dims),
+    for the running statistics of batch_norm.
+    """
+
+    def forward(self, x, axes, eps, stats=None):
+        count = 1
+        for a in axes:
+            count *= x.shape[a]
+        mean, centred, var = _moments(x, axes, count)
+        if stats is not None:
+            stats.update(mean=mean, var=var)
+        self.axes, self.eps, self.count, self.mean = axes, eps, count, mean
+        root = array_module(x).sqrt(var + eps)
+        self.scale = 1.0 / root
+        return centred / root  # divided, as the composed form rounds it
+
+    def backward(self, g):
+        if is_grad_enabled():  # create_graph: differentiable in x and g
+            return (self._backward_graph(g),)
+        s, axes = self.scale, self.axes
+        xhat, ga = (self.inputs[0].array - self.mean) * s, g.array
+        mean_g = ga.sum(axis=axes, keepdims=True) / self.count
+        mean_gx = (ga * xhat).sum(axis=axes, keepdims=True) / self.count
+        return (g._wrap((ga - mean_g - xhat * mean_gx) * s),)
+
+    def _backward_graph(self, g):
+        x, axes = self.inputs[0], self.axes
+        centred = x - x.mean(axes, keepdim=True)
+        s = 1.0 / ((centred * centred).mean(axes, keepdim=True) + self.eps).sqrt()
+        xhat = centred * s
+        return (g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * s
