@@ -22,7 +22,6 @@ device="cuda" when ``TINYGRAD_EDU_FAKE_CUDA=1`` is set or the tests call ``backe
 (real CuPy, where present, is used instead).
 """
 import operator
-import sys
 import types
 
 import numpy as np
@@ -170,10 +169,6 @@ def array(value, dtype=None, copy=True, **kwargs):
 def asnumpy(value):
     """Device (or host) data to a NumPy array (``cupy.asnumpy``)."""
     return value.get() if isinstance(value, FakeArray) else np.asarray(value)
-
-
-def get_array_module(*arrays):
-    return sys.modules[__name__] if any(isinstance(a, FakeArray) for a in arrays) else np
 
 
 def scatter_add(out, index, values):

@@ -1,11 +1,13 @@
 """``Tensor``: an array, the op that made it, and its gradient.
 
-The methods here only check arguments and pick an op from ``ops/``; the maths of each op (forward
-and backward side by side) lives there, and the graph walk in ``autograd.py``. Names and semantics
-follow PyTorch's wherever PyTorch has the same thing.
+This file holds the core (construction, the attributes, the gradient API, the arithmetic operators
+with torch's type promotion, ``clamp``, ``where``); the method families are mixins, one file each
+(tensor_reductions, tensor_shapes, tensor_select, tensor_inplace, tensor_convert, tensor_math,
+tensor_compare; their shared argument parsing: tensor_args). The methods only check arguments and
+pick an op from ``ops/``; the maths of each op (forward and backward side by side) lives there, and
+the graph walk in ``autograd.py``. Names and semantics follow PyTorch's wherever PyTorch has the
+same thing.
 """
-import operator
-
 import numpy as np
 
 from . import autograd
@@ -58,11 +60,10 @@ class Tensor(ReductionMethods, ShapeMethods, SelectMethods, InplaceMethods, Conv
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
-    ``torch.tensor``. The class itself holds the core: the attributes (``array``, ``grad``,
-    ``requires_grad``, ``_ctx``: the op that made it), ``_wrap``, the gradient API and the arithmetic
-    (``_operand``/``_pair``: torch's type promotion); the method families come from the mixins
-    (tensor_reductions, tensor_shapes, tensor_select, tensor_inplace, tensor_convert, tensor_math,
-    tensor_compare).
+    ``torch.tensor``. The attributes: ``array`` (the raw NumPy/CuPy array), ``grad``,
+    ``requires_grad``, ``_ctx`` (the op that made it, None for a leaf), ``_retains_grad``, ``name``
+    (for drawings), ``_vbox`` and ``_base`` (the version counter and the tensor a view was made
+    from: tensor_inplace.py) and ``_hooks`` (``register_hook``).
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "_vbox", "_base",

@@ -15,7 +15,8 @@ reshape) sees the change, and it counts one more version (``_version``). Torch's
 
 Each method computes its result with the out-of-place op of the same name, then writes it back:
 one definition of every op's maths, and the same dtype and broadcasting rules as torch's. It relies
-on the Tensor core for ``array``, ``_ctx``, ``_vbox``, ``_base``, ``_wrap`` and ``_operand``.
+on the Tensor core for ``array``, ``_ctx``, ``_vbox``, ``_base``, ``_wrap``, ``_xp`` and
+``_operand``.
 """
 from . import autograd
 from .ops import movement as M
