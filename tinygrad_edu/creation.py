@@ -11,21 +11,29 @@ from .ops import movement as M
 from .tensor import Tensor, as_array, float32, int64
 from .tensor_args import dim_axis
 
-_generator = np.random.default_rng()
+_default_rng = np.random.default_rng()
 
 
 def manual_seed(seed):
     """Seed every random draw of the engine (NumPy, and CuPy where present), like torch.manual_seed."""
-    global _generator
-    _generator = np.random.default_rng(seed)
+    global _default_rng
+    _default_rng = np.random.default_rng(seed)
     if cuda_available():
         xp_for("cuda").random.seed(seed)
-    return _generator
+    return _default_rng
 
 
 def default_generator():
     """The generator every random draw uses (``manual_seed`` replaces it, so look it up each time)."""
-    return _generator
+    return _default_rng
+
+
+def rng_of(generator):
+    """The NumPy generator a draw takes its numbers from: the ``generator=`` given (a
+    ``tinygrad_edu.Generator`` or a ``numpy.random.Generator``), else the engine's current one."""
+    if generator is None:
+        return default_generator()  # looked up now: manual_seed replaces it
+    return getattr(generator, "_rng", generator)
 
 
 def _shape(size, op):
