@@ -7,11 +7,11 @@ ops. Because backward is itself made of differentiable ops, running it with the 
 (``create_graph=True``) records a graph of the gradient, and differentiating that again gives
 second (and higher) derivatives. See derivations/ for the formulas of each op.
 
-The backward path, all in this file: ``Tensor.backward`` -> :func:`backward` (the seed gradient,
-then) -> :func:`run_backward`, the chain-rule loop over :func:`_graph_order` -> each op's
-``backward`` (in ``ops/``), whose results :func:`_pass_to_inputs` brings to each input's shape
-(:func:`sum_to_shape`) and dtype. :func:`grad` is the other caller of the loop: it collects the
-gradients instead of adding them into ``.grad``.
+The backward path: ``Tensor.backward`` calls :func:`backward` (the seed gradient), which calls
+:func:`run_backward`, the chain-rule loop over :func:`_graph_order`; for each op it calls the op's
+``backward`` (in ``ops/``) and :func:`_pass_to_inputs` brings the results to each input's shape
+(:func:`sum_to_shape`) and dtype. All of it is in this file, apart from the ops. :func:`grad` is the
+loop's other caller: it collects the gradients instead of adding them into ``.grad``.
 
 This module never imports ``Tensor`` (the output of an op has the type of its first input), so
 the two modules need no circular import. What it uses of a tensor, the whole protocol:
