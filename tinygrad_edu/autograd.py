@@ -7,8 +7,26 @@ ops. Because backward is itself made of differentiable ops, running it with the 
 (``create_graph=True``) records a graph of the gradient, and differentiating that again gives
 second (and higher) derivatives. See derivations/ for the formulas of each op.
 
-This module never imports ``Tensor``: the output of an op has the type of its first input, so the
-two modules need no circular import.
+The backward path: ``Tensor.backward`` calls :func:`backward` (the seed gradient), which calls
+:func:`run_backward`, the chain-rule loop over :func:`_graph_order`; for each op it calls the op's
+``backward`` (in ``ops/``) and :func:`_pass_to_inputs` brings the results to each input's shape
+(:func:`sum_to_shape`) and dtype. All of it is in this file, apart from the ops. :func:`grad` is the
+loop's other caller: it collects the gradients instead of adding them into ``.grad``.
+
+This module never imports ``Tensor`` (the output of an op has the type of its first input), so
+the two modules need no circular import. What it uses of a tensor, the whole protocol:
+
+- ``array``: the raw NumPy/CuPy array (read; ``+=`` into an accumulated ``.grad``);
+- ``requires_grad``, ``grad``, ``_ctx`` (the op that made it, None for a leaf) and
+  ``_retains_grad``: read, and written when an op is recorded or a gradient accumulated;
+- ``_version`` (the in-place counter, for the version check), ``_changed_in_place()`` (count one
+  more), ``_share_storage(view)`` (an op whose output is a view shares the counter) and the
+  optional ``_hooks`` list (``register_hook``);
+- ``_wrap(array)`` (a new tensor around an array, a classmethod), ``_operand(x)`` (a given
+  gradient as a tensor), ``_xp`` (the array module), ``shape``, ``ndim``, ``dtype``, ``device``,
+  ``numel()``;
+- the differentiable ops that gradients are computed with: ``+``, ``sum(dim, keepdim)`` and
+  ``to(dtype)`` here, and whatever each op's ``backward`` uses.
 """
 import inspect
 import weakref
@@ -92,7 +110,7 @@ class Function:
         if out is None:
             out = _rebuilt_output(self)
         elif out._version != self.output_version:
-            _raise_modified(self, out, "output", self.output_version)
+            raise_modified(self, out, "output", self.output_version)
         return out
 
     def check_versions(self):
@@ -100,7 +118,7 @@ class Function:
         if self.saves_inputs:
             for i, (t, v) in enumerate(zip(self.inputs, self.versions)):
                 if t._version != v:
-                    _raise_modified(self, t, f"input {i}", v)
+                    raise_modified(self, t, f"input {i}", v)
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -145,7 +163,7 @@ def rebase(tensor, new):
     tensor._ctx, tensor.requires_grad = ctx, True
 
 
-def _raise_modified(op, tensor, which, expected):
+def raise_modified(op, tensor, which, expected):
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: the {which} of {type(op).__name__} (a tensor of shape {tuple(tensor.shape)}) is at "
@@ -226,40 +244,67 @@ def _graph_order(roots):
     return order
 
 
-def run_backward(roots, root_grads, visit, create_graph=False, retain_graph=None):
+def run_backward(roots, seeds, visit, create_graph=False, retain_graph=None):
     """The chain rule, node by node: pop a node, hand its gradient to ``visit(node, g)``, and pass
-    ``node.backward(g)`` on to the nodes that fed it (brought to each input's shape and dtype).
+    ``node.backward(g)`` on to the nodes that fed it.
 
-    ``visit`` is what the caller wants done with gradients: accumulate into leaves
-    (``Tensor.backward``) or collect the gradients of chosen tensors (``grad``).
+    ``visit`` is what the caller wants done with the gradients: :func:`backward` accumulates them
+    into the leaves, :func:`grad` collects those of the tensors asked for.
     """
-    if retain_graph is None:
-        retain_graph = create_graph
-    grads = {}
-    for root, g in zip(roots, root_grads):
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = {}  # id(node) -> the sum of the gradients that reached it so far
+    for root, g in zip(roots, seeds):
         _add(grads, _node(root), g)
     order = _graph_order([_node(r) for r in roots])
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph):  # create_graph: backward's own ops are recorded
         while order:  # pop, so that a finished part of the graph can be freed during backward
             node = order.pop()
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if _hooks_registered[0]:
-                g = _run_hooks(node, g)
+            g = _run_hooks(node, g)
             visit(node, g)
-            if not isinstance(node, Function):
-                continue
-            node.check_versions()
-            for t, n, tg in zip(node.inputs, node.next, node.backward(g)):
-                if n is not None and tg is not None:
-                    _add(grads, n, _like(tg, t))
-            if not retain_graph:
-                node.release()
+            if isinstance(node, Function):
+                _pass_to_inputs(node, g, grads, retain_graph)
             del node, g  # nothing here may keep the processed graph alive
 
 
-_hooks_registered = [0]  # how many tensor hooks exist: none, and the walk skips looking for them
+def _pass_to_inputs(node, g, grads, retain_graph):
+    """The chain rule at one op: ``node.backward(g)`` gives one gradient per input, brought to that
+    input's shape and dtype and added to what its node got from the input's other uses."""
+    node.check_versions()
+    for t, n, tg in zip(node.inputs, node.next, node.backward(g)):
+        if n is not None and tg is not None:
+            _add(grads, n, _fit_to(tg, t))
+    if not retain_graph:
+        node.release()
+
+
+def _add(grads, node, g):
+    key = id(node)
+    grads[key] = g if key not in grads else grads[key] + g
+
+
+def _fit_to(g, t):
+    """The gradient of ``t`` in t's shape (broadcasting undone) and dtype (torch's rule)."""
+    if g.array.shape != t.array.shape:
+        g = sum_to_shape(g, t.shape)
+    return g if g.array.dtype == t.array.dtype else g.to(t.dtype)
+
+
+# ----- tensor hooks ---------------------------------------------------------------------------
+_hook_count = [0]  # how many tensor hooks exist: with none, backward does not look for them
+
+
+def register_hook(tensor, hook):
+    """``Tensor.register_hook``: ``hook(g)`` runs when backward reaches ``tensor`` with its gradient
+    ``g``, and a tensor it returns replaces ``g``. ``handle.remove()`` takes the hook away again."""
+    hooks = getattr(tensor, "_hooks", None)
+    if hooks is None:
+        hooks = tensor._hooks = []
+    hooks.append(hook)
+    _hook_count[0] += 1
+    return HookHandle(hooks, hook)
 
 
 class HookHandle:
@@ -271,11 +316,13 @@ class HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
-            _hooks_registered[0] -= 1
+            _hook_count[0] -= 1
 
 
 def _run_hooks(node, g):
-    """``Tensor.register_hook``: each hook of the tensor whose gradient this is may replace it."""
+    """The hooks of the tensor whose gradient ``g`` is (a leaf, or the output of the op ``node``)."""
+    if not _hook_count[0]:
+        return g
     tensor = node if not isinstance(node, Function) else node._output()
     for hook in getattr(tensor, "_hooks", None) or ():
         result = hook(g)
@@ -283,21 +330,20 @@ def _run_hooks(node, g):
     return g
 
 
-def _add(grads, node, g):
-    key = id(node)
-    grads[key] = g if key not in grads else grads[key] + g
-
-
-def _like(g, t):
-    """The gradient of ``t`` in t's shape (broadcasting undone) and dtype (torch's rule)."""
-    if g.array.shape != t.array.shape:
-        g = sum_to_shape(g, t.shape)
-    return g if g.array.dtype == t.array.dtype else g.to(t.dtype)
+# ----- the callers: backward (into .grad) and grad (returned) -------------------------------------
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward`` (``Tensor.backward`` calls it): run the chain rule from
+    ``tensors`` and add the gradients into the leaves' ``.grad`` (of ``inputs`` only, if given)."""
+    tensors = _as_list(tensors)
+    grad_tensors = [None] * len(tensors) if grad_tensors is None else _as_list(grad_tensors)
+    seeds = [_seed_gradient(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
+    visit = accumulate_into_leaves if inputs is None else _accumulate_into(_as_list(inputs))
+    run_backward(tensors, seeds, visit, create_graph, retain_graph)
 
 
 def accumulate_into_leaves(node, g):
-    """``Tensor.backward``'s visit: ``.grad`` of leaves (and of non-leaves that ``retain_grad``)
-    adds up over backward calls until it is zeroed, like torch's."""
+    """``backward``'s visit: ``.grad`` of leaves (and of non-leaves that ``retain_grad``) adds up
+    over backward calls until it is zeroed, like torch's."""
     if isinstance(node, Function):
         out = node._output()
         if out is None or not out._retains_grad or out._ctx is not node:
@@ -321,6 +367,17 @@ def _accumulated(old, g):
     return old
 
 
+def _accumulate_into(inputs):
+    """``backward(inputs=...)``'s visit: add into the ``.grad`` of the given tensors only."""
+    chosen = {id(_node(t)): t for t in inputs}
+
+    def visit(node, g):
+        t = chosen.get(id(node))
+        if t is not None:
+            t.grad = _fit_to(g, t) if t.grad is None else t.grad + _fit_to(g, t)
+    return visit
+
+
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None, allow_unused=False):
     """The gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``); no
     ``.grad`` changes.
@@ -328,13 +385,8 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     ``create_graph=True`` records the graph of the gradient itself, so it can be differentiated
     again (Hessian-vector products, the Hessian of ``nni2.T2``).
     """
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    single = not isinstance(inputs, (list, tuple))
-    inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif not isinstance(grad_outputs, (list, tuple)):
-        grad_outputs = [grad_outputs]
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require grad")
@@ -346,31 +398,19 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
 
     seeds = [_seed_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
     run_backward(outputs, seeds, collect, create_graph, retain_graph)
-    result = []
-    for i, t in enumerate(inputs):
-        g = wanted[id(_node(t))]
-        if g is None and not allow_unused:
-            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
-                               "outputs; pass allow_unused=True to get None for it")
-        result.append(g if g is None else _like(g, t))
-    return tuple(result)
+    return tuple(_collected(wanted[id(_node(t))], t, i, allow_unused) for i, t in enumerate(inputs))
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """``torch.autograd.backward``: accumulate into the leaves' ``.grad`` (of ``inputs`` only, if given)."""
-    tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
-    if grad_tensors is None or not isinstance(grad_tensors, (list, tuple)):
-        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    seeds = [_seed_gradient(t, g, "backward") for t, g in zip(tensors, grad_tensors)]
-    visit = accumulate_into_leaves
-    if inputs is not None:
-        chosen = {id(_node(t)): t for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])}
+def _collected(g, t, i, allow_unused):
+    """What ``grad`` returns for input ``i``: its gradient in its shape and dtype, or None (if allowed)."""
+    if g is None and not allow_unused:
+        raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
+                           "outputs; pass allow_unused=True to get None for it")
+    return g if g is None else _fit_to(g, t)
 
-        def visit(node, g):
-            t = chosen.get(id(node))
-            if t is not None:
-                t.grad = _like(g, t) if t.grad is None else t.grad + _like(g, t)
-    run_backward(tensors, seeds, visit, create_graph, retain_graph)
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def _seed_gradient(output, gradient, caller):

@@ -34,11 +34,6 @@ def use_fake_cuda(on=True):
     return on
 
 
-def cuda_is_fake():
-    """True when device="cuda" is the CPU stand-in (``fake_cuda``), not CuPy."""
-    return _cupy is not None and CUDA_UNAVAILABLE_REASON is not None
-
-
 if os.environ.get("TINYGRAD_EDU_FAKE_CUDA") == "1":
     use_fake_cuda()
 

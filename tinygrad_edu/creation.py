@@ -9,22 +9,31 @@ from .backend import cuda_available, parse_device, xp_for
 from .dtypes import promote_types
 from .ops import movement as M
 from .tensor import Tensor, as_array, float32, int64
+from .tensor_args import dim_axis
 
-_generator = np.random.default_rng()
+_default_rng = np.random.default_rng()
 
 
 def manual_seed(seed):
     """Seed every random draw of the engine (NumPy, and CuPy where present), like torch.manual_seed."""
-    global _generator
-    _generator = np.random.default_rng(seed)
+    global _default_rng
+    _default_rng = np.random.default_rng(seed)
     if cuda_available():
         xp_for("cuda").random.seed(seed)
-    return _generator
+    return _default_rng
 
 
 def default_generator():
     """The generator every random draw uses (``manual_seed`` replaces it, so look it up each time)."""
-    return _generator
+    return _default_rng
+
+
+def rng_of(generator):
+    """The NumPy generator a draw takes its numbers from: the ``generator=`` given (a
+    ``tinygrad_edu.Generator`` or a ``numpy.random.Generator``), else the engine's current one."""
+    if generator is None:
+        return default_generator()  # looked up now: manual_seed replaces it
+    return getattr(generator, "_rng", generator)
 
 
 def _shape(size, op):
@@ -100,14 +109,16 @@ def linspace(start, end, steps, dtype=float32, device=None, requires_grad=False)
 from .random import rand, randint, randn, randperm  # noqa: E402  (random.py holds the random draws)
 
 
-def _like(maker):
+def _like_constructor(maker):
+    """``zeros_like`` from ``zeros``: the same constructor, with the shape (and by default the
+    dtype and device) of a given tensor."""
     def like(t, dtype=None, device=None, requires_grad=False):
         return maker(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
     like.__name__ = maker.__name__ + "_like"
     return like
 
 
-zeros_like, ones_like, randn_like, rand_like = _like(zeros), _like(ones), _like(randn), _like(rand)
+zeros_like, ones_like, randn_like, rand_like = (_like_constructor(f) for f in (zeros, ones, randn, rand))
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
@@ -116,17 +127,11 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 def cat(tensors, dim=0):
     """Join tensors along an existing dim (``torch.cat``); every other dim must match."""
-    if isinstance(tensors, Tensor):
-        raise EngineTypeError("cat: expected a list or tuple of tensors, got a single Tensor")
-    tensors = list(tensors)
-    if not tensors:
-        raise EngineError("cat: expected a non-empty list of tensors")
-    if any(t.shape == (0,) for t in tensors) and any(t.ndim != 1 for t in tensors):
-        tensors = [t for t in tensors if t.shape != (0,)] or tensors[:1]  # torch skips legacy empty 1-D ones
+    tensors = _without_legacy_empty(_tensor_list(tensors, "cat"))
     first = tensors[0]
     if first.ndim == 0:
         raise EngineError("cat: zero-dimensional tensors cannot be concatenated (use stack)")
-    axis = first._axis(dim, "cat")
+    axis = dim_axis(first, dim, "cat")
     for i, t in enumerate(tensors):
         if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape)) if k != axis):
             raise EngineError(f"cat: tensor {i} has shape {tuple(t.shape)}, which does not match tensor 0's "
@@ -138,16 +143,29 @@ def cat(tensors, dim=0):
 
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim (``torch.stack``)."""
-    if isinstance(tensors, Tensor):
-        raise EngineTypeError("stack: expected a list or tuple of tensors, got a single Tensor")
-    tensors = list(tensors)
-    if not tensors:
-        raise EngineError("stack: expected a non-empty list of tensors")
+    tensors = _tensor_list(tensors, "stack")
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise EngineError(f"stack: tensor {i} has shape {tuple(t.shape)}, tensor 0 has {tuple(tensors[0].shape)}; "
                               "stack needs equal shapes")
     return cat([t.unsqueeze(dim, _op="stack") for t in tensors], dim)
+
+
+def _tensor_list(tensors, op):
+    """The tensors that ``cat`` or ``stack`` joins, as a non-empty list."""
+    if isinstance(tensors, Tensor):
+        raise EngineTypeError(f"{op}: expected a list or tuple of tensors, got a single Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise EngineError(f"{op}: expected a non-empty list of tensors")
+    return tensors
+
+
+def _without_legacy_empty(tensors):
+    """torch's ``cat`` skips empty 1-D tensors (shape (0,)) next to tensors of other ranks."""
+    if any(t.shape == (0,) for t in tensors) and any(t.ndim != 1 for t in tensors):
+        return [t for t in tensors if t.shape != (0,)] or tensors[:1]
+    return tensors
 
 
 def pad(input, pad, mode="constant", value=0.0):

@@ -42,7 +42,7 @@ class CustomNode(autograd.Function):
     def saved_tensors(self):
         for i, (t, v) in enumerate(zip(self.to_save, self.saved_versions)):
             if t is not None and t._version != v:
-                autograd._raise_modified(self, t, f"saved tensor {i}", v)
+                autograd.raise_modified(self, t, f"saved tensor {i}", v)
         return self.to_save
 
     def mark_non_differentiable(self, *tensors):

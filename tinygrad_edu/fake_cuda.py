@@ -22,7 +22,6 @@ device="cuda" when ``TINYGRAD_EDU_FAKE_CUDA=1`` is set or the tests call ``backe
 (real CuPy, where present, is used instead).
 """
 import operator
-import sys
 import types
 
 import numpy as np
@@ -31,7 +30,7 @@ _REFUSED = ("Implicit conversion to a NumPy array is not allowed (fake CUDA devi
             "Use backend.to_numpy(x) / x.get() to copy it to the host explicitly.")
 
 
-def _unwrap(value, where):
+def _as_host(value, where):
     """Arguments for NumPy: device arrays unwrapped, NumPy arrays (ndim >= 1) refused as CuPy does."""
     if isinstance(value, FakeArray):
         return value._a
@@ -39,18 +38,18 @@ def _unwrap(value, where):
         raise TypeError(f"{where}: unsupported type {type(value)} on the fake CUDA device "
                         f"(a NumPy array, shape {value.shape}); move it with backend.to_device first")
     if isinstance(value, (list, tuple)):
-        return type(value)(_unwrap(v, where) for v in value)
+        return type(value)(_as_host(v, where) for v in value)
     return value
 
 
-def _wrap(value):
+def _as_device(value):
     """Results back on the device: arrays and NumPy scalars become FakeArrays (CuPy has no scalars)."""
     if isinstance(value, (np.ndarray, np.generic)) and not isinstance(value, np.dtype):
         return FakeArray(np.asarray(value))
     if isinstance(value, tuple):
-        return tuple(_wrap(v) for v in value)
+        return tuple(_as_device(v) for v in value)
     if isinstance(value, list):
-        return [_wrap(v) for v in value]
+        return [_as_device(v) for v in value]
     return value
 
 
@@ -58,10 +57,10 @@ def _on_device(fn, where):
     """``fn`` (a NumPy function or method) taking and returning device arrays."""
     def call(*args, **kwargs):
         out = kwargs.get("out")
-        result = fn(*_unwrap(args, where), **{k: _unwrap(v, where) for k, v in kwargs.items()})
+        result = fn(*_as_host(args, where), **{k: _as_host(v, where) for k, v in kwargs.items()})
         if isinstance(out, FakeArray) and result is out._a:
             return out  # ``out=`` gives back the very array passed in, as NumPy and CuPy do
-        return _wrap(result)
+        return _as_device(result)
     call.__name__ = call.__qualname__ = where
     return call
 
@@ -88,13 +87,13 @@ class FakeArray:
         if name.startswith("__") and name not in ("__copy__", "__deepcopy__"):
             raise AttributeError(name)  # no __array_interface__ etc.: NumPy must not see the data
         attr = getattr(self._a, name)
-        return _on_device(attr, f"ndarray.{name}") if callable(attr) else _wrap(attr)
+        return _on_device(attr, f"ndarray.{name}") if callable(attr) else _as_device(attr)
 
     def __getitem__(self, index):
-        return _wrap(self._a[_index(index)])
+        return _as_device(self._a[_host_index(index)])
 
     def __setitem__(self, index, value):
-        self._a[_index(index)] = _unwrap(value, "ndarray.__setitem__")
+        self._a[_host_index(index)] = _as_host(value, "ndarray.__setitem__")
 
     def __len__(self):
         return len(self._a)
@@ -120,23 +119,23 @@ class FakeArray:
     __str__ = lambda self: str(self._a)
 
 
-def _index(index):
+def _host_index(index):
     """Indices may be device arrays or NumPy arrays (CuPy copies the latter over)."""
     if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
+        return tuple(_host_index(i) for i in index)
     return index._a if isinstance(index, FakeArray) else index
 
 
 def _operator(op, reflected=False):
     def method(self, other):
-        other = _unwrap(other, f"ndarray.{op.__name__}")
-        return _wrap(op(other, self._a) if reflected else op(self._a, other))
+        other = _as_host(other, f"ndarray.{op.__name__}")
+        return _as_device(op(other, self._a) if reflected else op(self._a, other))
     return method
 
 
-def _inplace(op):
+def _inplace_operator(op):
     def method(self, other):
-        op(self._a, _unwrap(other, f"ndarray.{op.__name__}"))  # numpy's in-place op mutates self._a
+        op(self._a, _as_host(other, f"ndarray.{op.__name__}"))  # numpy's in-place op mutates self._a
         return self
     return method
 
@@ -146,11 +145,11 @@ for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"
     _op = getattr(operator, _name + "_" if _name in ("and", "or") else _name)
     setattr(FakeArray, f"__{_name}__", _operator(_op))
     setattr(FakeArray, f"__r{_name}__", _operator(_op, reflected=True))
-    setattr(FakeArray, f"__i{_name}__", _inplace(getattr(operator, f"i{_name}")))
+    setattr(FakeArray, f"__i{_name}__", _inplace_operator(getattr(operator, f"i{_name}")))
 for _name in ("lt", "le", "eq", "ne", "gt", "ge"):
     setattr(FakeArray, f"__{_name}__", _operator(getattr(operator, _name)))
 for _name in ("neg", "pos", "abs", "invert"):
-    setattr(FakeArray, f"__{_name}__", (lambda op: lambda self: _wrap(op(self._a)))(getattr(operator, _name)))
+    setattr(FakeArray, f"__{_name}__", (lambda op: lambda self: _as_device(op(self._a)))(getattr(operator, _name)))
 FakeArray.__hash__ = None
 
 ndarray = FakeArray
@@ -172,13 +171,9 @@ def asnumpy(value):
     return value.get() if isinstance(value, FakeArray) else np.asarray(value)
 
 
-def get_array_module(*arrays):
-    return sys.modules[__name__] if any(isinstance(a, FakeArray) for a in arrays) else np
-
-
 def scatter_add(out, index, values):
     """``out[index] += values`` with repeated indices adding up (``cupyx.scatter_add``)."""
-    np.add.at(out._a, _index(index), _unwrap(values, "scatter_add"))
+    np.add.at(out._a, _host_index(index), _as_host(values, "scatter_add"))
 
 
 class _Namespace(types.ModuleType):

@@ -28,7 +28,7 @@ def _leaf(x):
     return te.tensor(data, requires_grad=True)
 
 
-def _scalar(f, x):
+def _scalar_value(f, x):
     value = f(x)
     if tuple(value.shape) not in ((), (1,)):
         raise ValueError(f"hessian: f must return a scalar, got shape {tuple(value.shape)}")
@@ -38,7 +38,7 @@ def _scalar(f, x):
 def gradient(f, x):
     """``grad f(x)`` as a float64 NumPy vector (the quantity of the stopping condition)."""
     leaf = _leaf(x)
-    value = _scalar(f, leaf)
+    value = _scalar_value(f, leaf)
     if not value.requires_grad:          # f does not depend on x at all
         return np.zeros(leaf.shape, dtype=np.float64)
     (g,) = te.grad(value, leaf, allow_unused=True)
@@ -54,7 +54,7 @@ def hessian(f, x):
     leaf = _leaf(x)
     n = leaf.shape[0]
     H = np.zeros((n, n), dtype=np.float64)
-    value = _scalar(f, leaf)
+    value = _scalar_value(f, leaf)
     if not value.requires_grad:
         return H
     (g,) = te.grad(value, leaf, create_graph=True, allow_unused=True)

@@ -13,10 +13,6 @@ from .tensor import Tensor
 __all__ = ["rand", "randn", "randint", "randperm", "multinomial", "bernoulli", "normal"]
 
 
-def _generator(generator):
-    return generator if generator is not None else creation.default_generator()
-
-
 def _size(size, op):
     """torch's size forms: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``; every entry an int >= 0."""
     size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
@@ -29,7 +25,7 @@ def _size(size, op):
     return size
 
 
-def _floating(dtype, op):
+def _float_dtype(dtype, op):
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point dtype, got {dtype}")
@@ -50,7 +46,7 @@ def randn(*size, generator=None, dtype=np.float32, device=None, requires_grad=Fa
     """Standard normal samples of the given size."""
     shape = _sizes_given(size, kw.pop("size", None), "randn")
     _no_more(kw, "randn")
-    array = _generator(generator).standard_normal(shape).astype(_floating(dtype, "randn"))
+    array = creation.rng_of(generator).standard_normal(shape).astype(_float_dtype(dtype, "randn"))
     return creation._make(array, device, requires_grad)
 
 
@@ -58,7 +54,7 @@ def rand(*size, generator=None, dtype=np.float32, device=None, requires_grad=Fal
     """Uniform samples in [0, 1) of the given size."""
     shape = _sizes_given(size, kw.pop("size", None), "rand")
     _no_more(kw, "rand")
-    array = _generator(generator).random(shape).astype(_floating(dtype, "rand"))
+    array = creation.rng_of(generator).random(shape).astype(_float_dtype(dtype, "rand"))
     return creation._make(array, device, requires_grad)
 
 
@@ -83,7 +79,7 @@ def randint(*args, generator=None, dtype=np.int64, device=None, requires_grad=Fa
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}")
     if low >= high:
         raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    array = _generator(generator).integers(low, high, size=_size((size,), "randint")).astype(dtype)
+    array = creation.rng_of(generator).integers(low, high, size=_size((size,), "randint")).astype(dtype)
     return creation._make(array, device, requires_grad)
 
 
@@ -91,7 +87,7 @@ def randperm(n, *, generator=None, dtype=np.int64, device=None, requires_grad=Fa
     """A random permutation of 0, ..., n - 1."""
     if n < 0:
         raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: [{n}]")
-    return creation._make(_generator(generator).permutation(int(n)).astype(dtype), device, requires_grad)
+    return creation._make(creation.rng_of(generator).permutation(int(n)).astype(dtype), device, requires_grad)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -115,7 +111,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
     if (rows.sum(axis=1) <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _generator(generator)
+    rng = creation.rng_of(generator)
     if replacement:
         drawn = np.stack([_inverse_cdf(row, num_samples, rng) for row in rows])
     else:
@@ -152,7 +148,7 @@ def bernoulli(input, p=None, *, generator=None):
         if not ((prob >= 0) & (prob <= 1)).all():
             raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got false "
                                "(every probability must lie in [0, 1])")
-    drawn = (_generator(generator).random(input.shape) < prob).astype(input.dtype)
+    drawn = (creation.rng_of(generator).random(input.shape) < prob).astype(input.dtype)
     return creation._make(drawn, input.device, False)
 
 
@@ -184,7 +180,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     except ValueError:
         raise RuntimeError(f"normal: the shapes of mean {np.shape(mu)} and std {np.shape(sigma)} do not "
                            "broadcast") from None
-    eps = like._xp.asarray(_generator(generator).standard_normal(shape).astype(like.dtype))
+    eps = like._xp.asarray(creation.rng_of(generator).standard_normal(shape).astype(like.dtype))
     sample = (mu + sigma * eps).astype(like.dtype)
     return _Sample.apply(*tensors, fn=lambda *arrays: sample)
 

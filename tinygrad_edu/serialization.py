@@ -16,7 +16,6 @@ untouched and the temporary file is removed; a process killed mid-write cannot r
 next save to the same path removes the temporary files of processes that no longer run.
 """
 import glob
-import io
 import json
 import os
 import tempfile
@@ -56,17 +55,8 @@ def _decode_key(kind, value):
 
 def _flatten(obj, arrays, where):
     """The JSON node for ``obj``; arrays are appended to ``arrays`` and referred to by index."""
-    if isinstance(obj, Tensor):
-        arrays.append(to_numpy(obj.array))
-        return {"type": "tensor", "index": len(arrays) - 1, "requires_grad": bool(obj.requires_grad),
-                "parameter": type(obj).__name__ == "Parameter"}
-    if isinstance(obj, np.ndarray):
-        if obj.dtype == object:
-            raise TypeError(f"save: {where} is a NumPy array of Python objects, which cannot be saved without pickle")
-        arrays.append(obj)
-        return {"type": "ndarray", "index": len(arrays) - 1}
     if isinstance(obj, np.generic):
-        return _flatten(obj.item(), arrays, where)
+        obj = obj.item()
     if obj is None or isinstance(obj, (bool, int, str)):
         return {"type": "value", "value": obj}
     if isinstance(obj, float):  # JSON has no inf/nan: store floats as their repr
@@ -78,6 +68,20 @@ def _flatten(obj, arrays, where):
     if isinstance(obj, (list, tuple)):
         return {"type": type(obj).__name__ if type(obj) in (list, tuple) else "list",
                 "items": [_flatten(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    return _flatten_array(obj, arrays, where)
+
+
+def _flatten_array(obj, arrays, where):
+    """The JSON node for a tensor (ours or torch's) or a NumPy array, appended to ``arrays``."""
+    if isinstance(obj, Tensor):
+        arrays.append(to_numpy(obj.array))
+        return {"type": "tensor", "index": len(arrays) - 1, "requires_grad": bool(obj.requires_grad),
+                "parameter": type(obj).__name__ == "Parameter"}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            raise TypeError(f"save: {where} is a NumPy array of Python objects, which cannot be saved without pickle")
+        arrays.append(obj)
+        return {"type": "ndarray", "index": len(arrays) - 1}
     if hasattr(obj, "detach") and hasattr(obj, "numpy"):  # a torch tensor
         arrays.append(obj.detach().cpu().numpy())
         return {"type": "tensor", "index": len(arrays) - 1, "requires_grad": False, "parameter": False}
@@ -219,10 +223,3 @@ def load(f, map_location=None, weights_only=None):
     except Exception as error:  # zipfile, npy-header, JSON or decoding errors: all mean a bad file
         raise CheckpointError(f"load: {name!r} is corrupt or truncated and cannot be read as a checkpoint "
                               f"({type(error).__name__}: {error})") from error
-
-
-def dumps(obj):
-    """The checkpoint as bytes (handy for tests and in-memory copies)."""
-    buffer = io.BytesIO()
-    save(obj, buffer)
-    return buffer.getvalue()

@@ -1,35 +1,36 @@
 """``Tensor``: an array, the op that made it, and its gradient.
 
-The methods here only check arguments and pick an op from ``ops/``; the maths of each op (forward
-and backward side by side) lives there, and the graph walk in ``autograd.py``. Names and semantics
-follow PyTorch's wherever PyTorch has the same thing.
+This file holds the core (construction, the attributes, the gradient API, the arithmetic operators
+with torch's type promotion, ``clamp``, ``where``); the method families are mixins, one file each
+(tensor_reductions, tensor_shapes, tensor_select, tensor_inplace, tensor_convert, tensor_math,
+tensor_compare; their shared argument parsing: tensor_args). The methods only check arguments and
+pick an op from ``ops/``; the maths of each op (forward and backward side by side) lives there, and
+the graph walk in ``autograd.py``. Names and semantics follow PyTorch's wherever PyTorch has the
+same thing.
 """
-import operator
-
 import numpy as np
 
 from . import autograd
 from .autograd import EngineError, EngineTypeError
-from .backend import array_module, device_of, to_device, to_numpy, xp_for
+from .backend import array_module, device_of, to_device, xp_for
 from .dtypes import as_dtype, float_result_type, result_type
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
-from .ops.device import ToDevice
-from .tensor_reductions import ReductionMethods, _keepdims_alias  # noqa: F401  (torch_compat too)
-from .tensor_inplace import InplaceMethods
-from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
-from .tensor_math import MathMethods
-from .tensor_shapes import ShapeMethods
+from .tensor_args import dim_axis
+from .tensor_compare import CompareMethods
 from .tensor_convert import ConversionMethods, to_arguments  # noqa: F401  (to_arguments: Module.to)
+from .tensor_inplace import InplaceMethods
+from .tensor_math import MathMethods
+from .tensor_print import Size, dtype_of_type_name, format_tensor, type_name
+from .tensor_reductions import ReductionMethods
+from .tensor_select import SelectMethods
+from .tensor_shapes import ShapeMethods
 
 # torch's dtype names; each prints as torch's (torch.float32) and works wherever NumPy takes a dtype
 float16, float32, float64 = (as_dtype(np.dtype(n)) for n in ("float16", "float32", "float64"))
 int8, int16, int32, int64 = (as_dtype(np.dtype(n)) for n in ("int8", "int16", "int32", "int64"))
 uint8, bool_ = as_dtype(np.dtype("uint8")), as_dtype(np.dtype("bool"))
-
-def _is_float(dtype):
-    return dtype.kind == "f"
 
 
 def as_array(data, dtype=None, device=None, copy=True):
@@ -54,17 +55,20 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
-class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, MathMethods):
+class Tensor(ReductionMethods, ShapeMethods, SelectMethods, InplaceMethods, ConversionMethods, MathMethods,
+             CompareMethods):
     """A NumPy (or CuPy) array with the graph needed to differentiate it.
 
     ``Tensor(data)`` gives float32 like ``torch.Tensor``; ``tensor(data)`` keeps NumPy dtypes like
-    ``torch.tensor``.
+    ``torch.tensor``. The attributes: ``array`` (the raw NumPy/CuPy array), ``grad``,
+    ``requires_grad``, ``_ctx`` (the op that made it, None for a leaf), ``_retains_grad``, ``name``
+    (for drawings), ``_vbox`` and ``_base`` (the version counter and the tensor a view was made
+    from: tensor_inplace.py) and ``_hooks`` (``register_hook``).
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_retains_grad", "name", "_vbox", "_base",
                  "_hooks", "__weakref__")
     __array_ufunc__ = None  # make NumPy hand `array * tensor` to Tensor.__rmul__
-    __hash__ = object.__hash__  # == builds a tensor, so hash by identity, like torch
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False, name=None):
         self.array = as_array(data, dtype or float32, device)
@@ -83,14 +87,45 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
         return t
 
     # ----- what a tensor is ---------------------------------------------------------------
-    shape = property(lambda self: Size(self.array.shape))
-    dtype = property(lambda self: as_dtype(self.array.dtype))
-    ndim = property(lambda self: self.array.ndim)
-    device = property(lambda self: device_of(self.array))
-    is_leaf = property(lambda self: self._ctx is None)
-    grad_fn = property(lambda self: self._ctx)
-    _xp = property(lambda self: array_module(self.array))
-    T = property(lambda self: self.permute(*reversed(range(self.ndim))))
+    @property
+    def shape(self):
+        """The sizes of the dims, a ``torch.Size``."""
+        return Size(self.array.shape)
+
+    @property
+    def dtype(self):
+        """The element type, as torch names it (``torch.float32``)."""
+        return as_dtype(self.array.dtype)
+
+    @property
+    def ndim(self):
+        """The number of dims."""
+        return self.array.ndim
+
+    @property
+    def device(self):
+        """Where the array lives: "cpu" or "cuda"."""
+        return device_of(self.array)
+
+    @property
+    def is_leaf(self):
+        """True when no recorded op made this tensor."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op that made this tensor (its node of the graph), or None for a leaf."""
+        return self._ctx
+
+    @property
+    def _xp(self):
+        """The array module of the array: numpy or cupy."""
+        return array_module(self.array)
+
+    @property
+    def T(self):
+        """All dims reversed."""
+        return self.permute(*reversed(range(self.ndim)))
 
     @property
     def mT(self):
@@ -111,7 +146,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
             return self.shape
         if self.ndim == 0:
             raise IndexError(f"size: dim {dim!r} given, but the tensor is 0-d (it has no dims)")
-        return self.shape[self._axis(dim, "size")]
+        return self.shape[dim_axis(self, dim, "size")]
 
     def dim(self):
         return self.ndim
@@ -153,7 +188,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
 
     # ----- gradients ---------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not _is_float(self.dtype):
+        if requires_grad and self.dtype.kind != "f":
             raise RuntimeError(f"requires_grad: only tensors of floating point dtype can require gradients; this one "
                                f"is {self.dtype} (convert it with .float() or .double() first)")
         if not self.is_leaf and not requires_grad:
@@ -165,12 +200,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
-        hooks = getattr(self, "_hooks", None)
-        if hooks is None:
-            hooks = self._hooks = []
-        hooks.append(hook)
-        autograd._hooks_registered[0] += 1
-        return autograd.HookHandle(hooks, hook)
+        return autograd.register_hook(self, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (leaves always keep it)."""
@@ -187,8 +217,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (``gradient``: the upstream
         gradient, needed unless self has one element)."""
-        seed = autograd._seed_gradient(self, gradient, "backward")
-        autograd.run_backward([self], [seed], autograd.accumulate_into_leaves, create_graph, retain_graph)
+        autograd.backward([self], [gradient], retain_graph, create_graph)
 
     # ----- arithmetic --------------------------------------------------------------------
     def _operand(self, other, dtype=None):
@@ -284,53 +313,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
             raise EngineError(f"masked_fill: the mask of shape {tuple(mask.shape)} does not broadcast to the "
                               f"tensor's shape {tuple(self.shape)}") from None
 
-    # comparisons build boolean tensors and record no graph
-    def _compare(self, other, op):
-        a, b = self._pair(other)
-        return Tensor._wrap(op(a.array, b.array))
-
-    __eq__ = eq = lambda self, o: self._compare(o, lambda a, b: a == b)
-    __ne__ = ne = lambda self, o: self._compare(o, lambda a, b: a != b)
-    __lt__ = lt = lambda self, o: self._compare(o, lambda a, b: a < b)
-    __le__ = le = lambda self, o: self._compare(o, lambda a, b: a <= b)
-    __gt__ = gt = lambda self, o: self._compare(o, lambda a, b: a > b)
-    __ge__ = ge = lambda self, o: self._compare(o, lambda a, b: a >= b)
-    __invert__ = logical_not = lambda self: Tensor._wrap(~self.array if self.dtype == bool_ else self.array == 0)
-
-    def _bitwise(self, other, op, name):
-        """``&``, ``|``, ``^`` of boolean or integer tensors: no graph, like torch's."""
-        a, b = self._pair(other)
-        if a.dtype.kind not in "biu":
-            raise RuntimeError(f"{name}: expected boolean or integer tensors, got {a.dtype} (torch: not implemented "
-                               "for floating point)")
-        return Tensor._wrap(op(a.array, b.array))
-
-    __and__ = __rand__ = bitwise_and = lambda self, o: self._bitwise(o, operator.and_, "bitwise_and")
-    __or__ = __ror__ = bitwise_or = lambda self, o: self._bitwise(o, operator.or_, "bitwise_or")
-    __xor__ = __rxor__ = bitwise_xor = lambda self, o: self._bitwise(o, operator.xor, "bitwise_xor")
-
-    # ----- elementwise functions -----------------------------------------------------------
-    def _float(self, op, torch_promotes=False):
-        """Self, checked to be floating; ``torch_promotes``: torch would compute an integer input
-        in float32, which the engine leaves to the user (said so, never silently)."""
-        if not _is_float(self.dtype):
-            if torch_promotes:
-                raise EngineTypeError(f"not supported in tinygrad_edu: {op} of an {self.dtype} tensor (torch computes "
-                                      f"it in float32); convert it first with .float()")
-            raise EngineTypeError(f"{op}: expected a floating point tensor, got {self.dtype}")
-        return self
-
-    exp = lambda self: E.Exp.apply(self._float("exp", True))
-    log = lambda self: E.Log.apply(self._float("log", True))
-    sqrt = lambda self: E.Sqrt.apply(self._float("sqrt", True))
-    sigmoid = lambda self: E.Sigmoid.apply(self._float("sigmoid", True))
-    tanh = lambda self: E.Tanh.apply(self._float("tanh", True))
-    relu = lambda self: E.Relu.apply(self)
-    abs = __abs__ = lambda self: E.Abs.apply(self)
-    square = lambda self: self * self
-    rsqrt = lambda self: 1.0 / self.sqrt()
-    reciprocal = lambda self: 1.0 / self
-
+    # ----- clamp, maximum, where (exp, log, sin, ...: tensor_math.py) ----------------------
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise EngineError("clamp: give at least one of min and max")
@@ -343,18 +326,18 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods, 
         return E.Clamp.apply(self if self.dtype == dtype else self.to(dtype), lo=min, hi=max)
 
     clip = clamp
-    maximum = lambda self, other: maximum(self, other)
-    minimum = lambda self, other: minimum(self, other)
+
+    def maximum(self, other):
+        """The larger of self and other, elementwise (``torch.maximum``)."""
+        return maximum(self, other)
+
+    def minimum(self, other):
+        """The smaller of self and other, elementwise (``torch.minimum``)."""
+        return minimum(self, other)
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, else ``other`` (``torch.Tensor.where``)."""
         return where(condition, self, other)
-
-
-for _name in ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "prod",
-              "norm"):
-    if hasattr(Tensor, _name):
-        setattr(Tensor, _name, _keepdims_alias(getattr(Tensor, _name)))
 
 
 def _clamp_bounds(min, max):

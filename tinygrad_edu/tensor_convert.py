@@ -1,11 +1,12 @@
 """The conversion methods of ``Tensor``: to Python values and NumPy (``item``, ``tolist``,
-``numpy``), to another dtype or device (``to``, ``float``, ``cuda``, ...) and copies (``clone``,
-``contiguous``), kept apart from tensor.py so that each file reads at a glance."""
+``numpy``, ``float(x)``, ``bool(x)``), to another dtype or device (``to``, ``float``, ``cuda``, ...),
+new tensors like this one (``new_zeros``, ...) and copies (``clone``, ``contiguous``). It relies on
+the Tensor core for ``array``, ``shape``, ``dtype``, ``device`` and ``_wrap``."""
 import numpy as np
 
 from . import autograd
 from .autograd import EngineError
-from .backend import array_module, device_of, parse_device, to_device, to_numpy
+from .backend import array_module, device_of, parse_device, to_numpy
 from .ops import elementwise as E
 from .ops.device import ToDevice
 
@@ -27,6 +28,8 @@ def to_arguments(args, dtype=None, device=None):
 
 
 class ConversionMethods:
+    """The conversion methods of a Tensor (a mixin: see the module docstring)."""
+
     __slots__ = ()
 
     def item(self):
@@ -35,8 +38,13 @@ class ConversionMethods:
                               f"number, this one has shape {tuple(self.shape)}")
         return self.array.reshape(()).item()
 
-    __float__ = lambda self: float(self.item())
-    __int__ = lambda self: int(self.item())
+    def __float__(self):
+        """``float(x)`` of a one-element tensor."""
+        return float(self.item())
+
+    def __int__(self):
+        """``int(x)`` of a one-element tensor."""
+        return int(self.item())
 
     def __bool__(self):
         if self.array.size != 1:
@@ -70,15 +78,41 @@ class ConversionMethods:
             out = E.Cast.apply(out, dtype=np.dtype(dtype))
         return out
 
-    float = lambda self: self.to(float32)
-    double = lambda self: self.to(float64)
-    half = lambda self: self.to(float16)
-    long = lambda self: self.to(int64)
-    int = lambda self: self.to(int32)
-    bool = lambda self: self.to(bool_)
-    cpu = lambda self: self.to("cpu")
-    cuda = lambda self: self.to("cuda")
-    type_as = lambda self, other: self.to(other.dtype)
+    def float(self):
+        """A float32 copy (self when it is float32 already)."""
+        return self.to(float32)
+
+    def double(self):
+        """A float64 copy (self when it is float64 already)."""
+        return self.to(float64)
+
+    def half(self):
+        """A float16 copy (self when it is float16 already)."""
+        return self.to(float16)
+
+    def long(self):
+        """An int64 copy (self when it is int64 already)."""
+        return self.to(int64)
+
+    def int(self):
+        """An int32 copy (self when it is int32 already)."""
+        return self.to(int32)
+
+    def bool(self):
+        """A boolean copy (self when it is boolean already)."""
+        return self.to(bool_)
+
+    def cpu(self):
+        """A copy on the CPU (self when it is there already)."""
+        return self.to("cpu")
+
+    def cuda(self):
+        """A copy on the GPU (self when it is there already)."""
+        return self.to("cuda")
+
+    def type_as(self, other):
+        """Self in ``other``'s dtype."""
+        return self.to(other.dtype)
 
     # ----- new tensors with this one's dtype and device (unless given), like torch's Tensor.new_* -----
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
@@ -109,7 +143,7 @@ class ConversionMethods:
 
 
 class _Contiguous(autograd.Function):
-    """A row-major copy (``contiguous``); the gradient passes through unchanged."""
+    r"""A row-major copy (``contiguous``): $z = x$ (another memory layout); $\bar x = \bar z$."""
 
     saves_inputs = False
 

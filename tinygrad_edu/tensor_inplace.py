@@ -1,4 +1,6 @@
-"""In-place methods of ``Tensor`` (``add_``, ``-=``, ``zero_``, ``x[i] = v``, ...), with torch's rules.
+"""The in-place methods of ``Tensor`` (``add_``, ``-=``, ``zero_``, ``fill_``, ``copy_``, ``x[i] = v``,
+...) and what they rest on: the storage (``.data``), views and the version counter (``_version``,
+which autograd's version check reads), with torch's rules.
 
 An in-place op writes its result into the tensor's own storage, so every view of it (a slice, a
 reshape) sees the change, and it counts one more version (``_version``). Torch's rules hold:
@@ -12,10 +14,13 @@ reshape) sees the change, and it counts one more version (``_version``). Torch's
   (the version check in ``autograd.py``), never a wrong gradient.
 
 Each method computes its result with the out-of-place op of the same name, then writes it back:
-one definition of every op's maths, and the same dtype and broadcasting rules as torch's.
+one definition of every op's maths, and the same dtype and broadcasting rules as torch's. It relies
+on the Tensor core for ``array``, ``_ctx``, ``_vbox``, ``_base``, ``_wrap``, ``_xp`` and
+``_operand``.
 """
 from . import autograd
-from .autograd import EngineError
+from .ops import movement as M
+from .tensor_args import normalise_index
 
 
 def _can_cast(source, target):
@@ -26,6 +31,8 @@ def _can_cast(source, target):
 
 
 class InplaceMethods:
+    """The in-place methods and the storage of a Tensor (a mixin: see the module docstring)."""
+
     __slots__ = ()
 
     # ----- storage: .data, views and the version counter -------------------------------------
@@ -188,6 +195,14 @@ class InplaceMethods:
             raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to the "
                               f"destination's shape {tuple(self.shape)}")
         return self._inplace("copy_", lambda s: src.to(s.dtype, device=s.device).expand(s.shape).clone(), src)
+
+    def __setitem__(self, index, value):
+        """``x[index] = value`` in place; in a graph the gradient flows to ``value`` through the
+        written elements and to the old ``x`` elsewhere."""
+        index = normalise_index(index, self, "setitem")
+        value = self._operand(value)
+        self._inplace("setitem", lambda s: M.IndexPut.apply(s, value.to(s.dtype, device=s.device), index=index),
+                      value)
 
     def masked_fill_(self, mask, value):
         return self._inplace("masked_fill_", lambda s: s.masked_fill(mask, value), value)

@@ -1,19 +1,20 @@
-"""The maths methods of ``Tensor``: trigonometric, hyperbolic and logarithmic functions, the
-rounding family and ``sign`` (in the graph, zero gradient), norms, ``mm``/``bmm``/``outer``,
-``cumsum`` and ``prod``. Argument checks live here (with torch's names and errors); the maths of
-each op, forward and backward side by side, in ops/unary.py, ops/norms.py and ops/scan.py."""
+"""The maths methods of ``Tensor``: ``exp log sqrt sigmoid tanh relu abs square rsqrt reciprocal``,
+the trigonometric, hyperbolic and logarithmic functions and ``erf``, the rounding family and
+``sign`` (in the graph, zero gradient), ``frac``, norms, ``mm bmm outer dot``, ``cumsum`` and
+``prod``, and ``bernoulli``/``multinomial`` draws. Argument checks live here (with torch's names and
+errors); the maths of each op, forward and backward side by side, in ops/elementwise.py,
+ops/unary.py, ops/norms.py, ops/scan.py and ops/special.py. It relies on the Tensor core for
+``array``, ``shape``, ``_xp`` and ``_pair``."""
 import numpy as np
 
-from .backend import array_module
-
 from .autograd import EngineError, EngineTypeError
+from .backend import array_module
+from .ops import elementwise as E
 from .ops import scan as C
 from .ops import unary as U
 from .ops.norms import InfNorm, VectorNorm
 from .ops.special import Erf
-from .tensor_select import SelectMethods
-
-_FLOAT32 = np.dtype("float32")
+from .tensor_args import dim_axes, keepdims_alias, promote_to_float, require_float
 
 
 def _same_dtype(op, a, b):
@@ -21,10 +22,13 @@ def _same_dtype(op, a, b):
         raise RuntimeError(f"{op}: expected both arguments to have the same dtype, but got: {a.dtype} != {b.dtype}")
 
 
-def _unary(op_class, name):
-    """A method applying ``op_class`` to the tensor, integers promoted to float32 as torch does."""
+def _unary_method(op_class):
+    """The method named like ``op_class`` (``sin`` for Sin) applying it to the tensor, integers
+    promoted to float32 as torch does."""
+    name = op_class.__name__.lower()
+
     def method(self):
-        return op_class.apply(self._floating())
+        return op_class.apply(promote_to_float(self))
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name}`` elementwise: {op_class.__doc__.splitlines()[0]}"
     return method
@@ -49,27 +53,66 @@ def _check_norm_has_identity(x, ord, dim):
                                f"this dimension is empty and the operation does not have an identity")
 
 
-class MathMethods(SelectMethods):
+class MathMethods:
+    """The maths methods of a Tensor (a mixin: see the module docstring)."""
+
     __slots__ = ()
 
-    def _floating(self):
-        """Self, or self as float32 when it holds integers or booleans (torch's promotion for
-        functions such as ``sin`` and ``log2``)."""
-        return self if self.dtype.kind == "f" else self.to(_FLOAT32)
+    # ---- exp, log, sqrt, sigmoid, tanh: integers are an error (torch computes them in float32) ----
+    def exp(self):
+        """e^x elementwise."""
+        return E.Exp.apply(require_float(self, "exp", True))
 
-    sin, cos, tan = _unary(U.Sin, "sin"), _unary(U.Cos, "cos"), _unary(U.Tan, "tan")
-    asin, acos, atan = _unary(U.Asin, "asin"), _unary(U.Acos, "acos"), _unary(U.Atan, "atan")
-    sinh, cosh = _unary(U.Sinh, "sinh"), _unary(U.Cosh, "cosh")
-    asinh, acosh, atanh = _unary(U.Asinh, "asinh"), _unary(U.Acosh, "acosh"), _unary(U.Atanh, "atanh")
-    log2, log10 = _unary(U.Log2, "log2"), _unary(U.Log10, "log10")
-    log1p, expm1 = _unary(U.Log1p, "log1p"), _unary(U.Expm1, "expm1")
+    def log(self):
+        """The natural logarithm, elementwise."""
+        return E.Log.apply(require_float(self, "log", True))
+
+    def sqrt(self):
+        """The square root, elementwise."""
+        return E.Sqrt.apply(require_float(self, "sqrt", True))
+
+    def sigmoid(self):
+        """1 / (1 + e^-x) elementwise, without overflow."""
+        return E.Sigmoid.apply(require_float(self, "sigmoid", True))
+
+    def tanh(self):
+        """The hyperbolic tangent, elementwise."""
+        return E.Tanh.apply(require_float(self, "tanh", True))
+
+    def relu(self):
+        """max(x, 0) elementwise."""
+        return E.Relu.apply(self)
+
+    def abs(self):
+        """|x| elementwise."""
+        return E.Abs.apply(self)
+
+    def square(self):
+        """x * x elementwise."""
+        return self * self
+
+    def rsqrt(self):
+        """1 / sqrt(x) elementwise."""
+        return 1.0 / self.sqrt()
+
+    def reciprocal(self):
+        """1 / x elementwise."""
+        return 1.0 / self
+
+    __abs__ = abs
+
+    # ---- trigonometric, hyperbolic, logarithmic: integers promoted to float32, as torch ----
+    sin, cos, tan = (_unary_method(op) for op in (U.Sin, U.Cos, U.Tan))
+    asin, acos, atan = (_unary_method(op) for op in (U.Asin, U.Acos, U.Atan))
+    sinh, cosh, asinh, acosh, atanh = (_unary_method(op) for op in (U.Sinh, U.Cosh, U.Asinh, U.Acosh, U.Atanh))
+    log2, log10, log1p, expm1 = (_unary_method(op) for op in (U.Log2, U.Log10, U.Log1p, U.Expm1))
     arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-    erf = _unary(Erf, "erf")
+    erf = _unary_method(Erf)
 
     def atan2(self, other):
         """The angle of the point (other, self), elementwise with broadcasting."""
         a, b = self._pair(other)
-        return U.Atan2.apply(a._floating(), b._floating())
+        return U.Atan2.apply(promote_to_float(a), promote_to_float(b))
 
     arctan2 = atan2
 
@@ -79,10 +122,23 @@ class MathMethods(SelectMethods):
             fn = self._xp.copy if op_class is not U.Sign or self.dtype.kind == "b" else self._xp.sign
         return op_class.apply(self, fn=fn)
 
-    sign = lambda self: self._piecewise(U.Sign, _sign_nan_zero)
-    floor = lambda self: self._piecewise(U.Floor, self._xp.floor)
-    ceil = lambda self: self._piecewise(U.Ceil, self._xp.ceil)
-    trunc = fix = lambda self: self._piecewise(U.Trunc, self._xp.trunc)
+    def sign(self):
+        """-1, 0 or 1 elementwise (0 for NaN, as torch's)."""
+        return self._piecewise(U.Sign, _sign_nan_zero)
+
+    def floor(self):
+        """The largest whole number <= x, elementwise."""
+        return self._piecewise(U.Floor, self._xp.floor)
+
+    def ceil(self):
+        """The smallest whole number >= x, elementwise."""
+        return self._piecewise(U.Ceil, self._xp.ceil)
+
+    def trunc(self):
+        """x rounded towards 0, elementwise."""
+        return self._piecewise(U.Trunc, self._xp.trunc)
+
+    fix = trunc
 
     def round(self, *, decimals=0):
         """Round half to even (torch's and NumPy's rule); ``decimals`` digits after the point."""
@@ -108,6 +164,7 @@ class MathMethods(SelectMethods):
         return multinomial(self, num_samples, replacement, generator=generator)
 
     # ---- norms ----
+    @keepdims_alias
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """``torch.norm``: the vector p-norm over ``dim`` (all dims by default); ``'fro'`` is the
         2-norm over at most two dims. ``'nuc'`` (a matrix norm) is not supported here."""
@@ -129,7 +186,7 @@ class MathMethods(SelectMethods):
         if isinstance(ord, bool) or not isinstance(ord, (int, float)):
             raise EngineTypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
         x = self if dtype is None else self.to(dtype)
-        axes = x._axes(dim, "norm")
+        axes = dim_axes(x, dim, "norm")
         if not axes and x.ndim:
             axes = tuple(range(x.ndim))
         if ord < 0 or ord == float("inf"):
@@ -193,9 +250,10 @@ class MathMethods(SelectMethods):
         x = self if dtype is None else self.to(dtype)
         if dtype is None and x.dtype.kind in "biu":
             x = x.to(np.int64)
-        (axis,) = x._axes(dim, "cumsum") or (None,)
+        (axis,) = dim_axes(x, dim, "cumsum") or (None,)
         return x.clone() if axis is None else C.CumSum.apply(x, axis=axis)
 
+    @keepdims_alias
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         """The product of all elements, or along one ``dim`` (an int, as torch's)."""
         x = self if dtype is None else self.to(dtype)
@@ -205,5 +263,5 @@ class MathMethods(SelectMethods):
             return C.Prod.apply(x.reshape(-1), axis=0, keepdim=False, everything=True)
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
             raise EngineTypeError(f"prod: dim must be an int, got {dim!r} (torch's prod reduces one dim)")
-        (axis,) = x._axes(dim, "prod") or (None,)
+        (axis,) = dim_axes(x, dim, "prod") or (None,)
         return x.clone() if axis is None else C.Prod.apply(x, axis=axis, keepdim=keepdim)

@@ -38,8 +38,6 @@ _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", 
                "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}
 
 
-
-
 def type_name(dtype):
     """``x.type()``: torch's legacy type name, 'torch.FloatTensor' for float32."""
     return _TYPE_NAMES.get(dtype.name, f"torch.{dtype.name}")

@@ -1,22 +1,15 @@
-"""The methods of ``Tensor`` that reorder, select and split elements: ``flip roll repeat tril
-triu sum_to_size gather scatter scatter_add index_select masked_select chunk split unbind
-narrow``, with torch's arguments and errors. The copying ops are in ops/select.py; the rest are
-compositions (slices are views, as torch's; gather is an advanced index, its gradient a
-scatter-add)."""
+"""The methods of ``Tensor`` that reorder, select and split elements: ``flip fliplr flipud roll
+repeat tril triu sum_to_size gather scatter scatter_add index_select masked_select narrow split
+chunk unbind``, with torch's arguments and errors. The copying ops are in ops/select.py; the rest
+are compositions (slices are views, as torch's; gather is an advanced index, its gradient a
+scatter-add). It relies on the Tensor core for ``array``, ``shape``, ``_xp`` and ``_operand``."""
 import numpy as np
 
 from . import autograd
-from .autograd import EngineError, EngineIndexError, EngineTypeError
+from .autograd import EngineError, EngineIndexError
 from .ops import movement as M
 from .ops import select as S
-
-
-def _sizes(args, op):
-    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the sizes (2, 3)."""
-    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
-    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
-        raise EngineTypeError(f"{op}: expected ints, got {sizes!r}")
-    return tuple(int(n) for n in sizes)
+from .tensor_args import dim_axes, int_arguments
 
 
 def _index_array(index, op, xp, dims=None):
@@ -33,15 +26,18 @@ def _index_array(index, op, xp, dims=None):
 
 
 class SelectMethods:
+    """The selecting methods of a Tensor (a mixin: see the module docstring)."""
+
     __slots__ = ()
 
     def _dim(self, dim, op):
-        (axis,) = self._axes(dim, op) or (0,)
+        """One dim as an axis (0 for a 0-d tensor)."""
+        (axis,) = dim_axes(self, dim, op) or (0,)
         return axis
 
     def flip(self, *dims):
         """Reverse the order of elements along ``dims`` (a copy)."""
-        dims = _sizes(dims, "flip")
+        dims = int_arguments(dims, "flip")
         axes = [self._dim(d, "flip") for d in dims]
         if len(set(axes)) != len(axes):
             raise RuntimeError(f"flip: a dim appears multiple times in the list of dims {dims}")
@@ -57,19 +53,19 @@ class SelectMethods:
         """Shift elements cyclically along ``dims`` (along the flattened tensor when None)."""
         if dims is None:
             if not isinstance(shifts, (int, np.integer)):
-                shifts = _sizes((shifts,), "roll")
+                shifts = int_arguments((shifts,), "roll")
                 if len(shifts) != 1:
                     raise RuntimeError(f"roll: shifts {shifts} need dims of the same length")
                 shifts = shifts[0]
             return S.Roll.apply(self, shifts=int(shifts), axes=None)
-        shifts, dims = _sizes((shifts,), "roll"), _sizes((dims,), "roll")
+        shifts, dims = int_arguments((shifts,), "roll"), int_arguments((dims,), "roll")
         if len(shifts) != len(dims):
             raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
         return S.Roll.apply(self, shifts=shifts, axes=tuple(self._dim(d, "roll") for d in dims))
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[d]`` times along each dim (extra sizes add leading dims)."""
-        reps = _sizes(sizes, "repeat")
+        reps = int_arguments(sizes, "repeat")
         if len(reps) < self.ndim:
             raise RuntimeError(f"repeat: Number of dimensions of repeat dims ({len(reps)}) can not be smaller than "
                                f"number of dimensions of tensor ({self.ndim}, shape {tuple(self.shape)})")
@@ -96,7 +92,7 @@ class SelectMethods:
 
     def sum_to_size(self, *size):
         """Sum to ``size``, which must be expandable to self's shape (the reverse of ``expand``)."""
-        size = _sizes(size, "sum_to_size")
+        size = int_arguments(size, "sum_to_size")
         lead = self.ndim - len(size)
         if lead < 0 or any(s != 1 and s != n for s, n in zip(size, self.shape[lead:])):
             raise RuntimeError(f"sum_to_size: size {{{list(size)}}} is not expandable to size {{{list(self.shape)}}}.")

@@ -14,6 +14,7 @@ import numpy as np
 from . import backend
 from .autograd import is_grad_enabled, no_grad
 from .serialization import load, save
+from .tensor_args import dim_axes, keepdims_alias
 from .tensor import Tensor, float32, maximum, minimum
 
 __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "log", "sqrt", "rsqrt", "abs", "sign",
@@ -22,7 +23,7 @@ __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "lo
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
-           "argsort", "bincount", "detach", "clone", "numpy_of", "set_default_device", "get_default_device", "accelerator", "set_default_dtype"]
+           "argsort", "bincount", "detach", "clone", "set_default_device", "get_default_device", "accelerator", "set_default_dtype"]
 
 
 def _tensor(x, op):
@@ -72,7 +73,8 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=
     return _tensor(input, "var").var(dim, unbiased, keepdim, correction=correction, axis=axis)
 
 
-def _unary(name):
+def _unary_function(name):
+    """``torch.name(x)``: ``x.name()``."""
     def fn(input):
         return getattr(_tensor(input, name), name)()
     fn.__name__ = fn.__qualname__ = name
@@ -80,9 +82,10 @@ def _unary(name):
     return fn
 
 
-exp, log, sqrt, rsqrt, abs, sign, square = (_unary(n) for n in ("exp", "log", "sqrt", "rsqrt", "abs", "sign", "square"))
-sigmoid, tanh, relu, detach, clone = (_unary(n) for n in ("sigmoid", "tanh", "relu", "detach", "clone"))
-neg = _unary("neg")
+exp, log, sqrt, rsqrt, abs, sign, square = (_unary_function(n) for n in ("exp", "log", "sqrt", "rsqrt", "abs", "sign",
+                                                                         "square"))
+sigmoid, tanh, relu, detach, clone = (_unary_function(n) for n in ("sigmoid", "tanh", "relu", "detach", "clone"))
+neg = _unary_function("neg")
 
 
 def argmax(input, dim=None, keepdim=False, *, axis=None):
@@ -96,7 +99,7 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort ``input`` along ``dim`` (no gradient: indices are integers)."""
     x = _tensor(input, "argsort")
-    (axis,) = x._axes(dim, "argsort")
+    (axis,) = dim_axes(x, dim, "argsort")
     data = -x.array if descending else x.array
     return Tensor._wrap(x._xp.argsort(data, axis=axis, kind="stable").astype(np.int64))
 
@@ -150,14 +153,15 @@ def pow(input, exponent):
     return input ** exponent
 
 
-def _compare(name):
+def _comparison_function(name):
+    """``torch.name(x, y)``: ``x.name(y)``."""
     def fn(input, other):
         return getattr(_tensor(input, name), name)(other)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
 
-eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+eq, ne, lt, le, gt, ge = (_comparison_function(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
 
 
 def reshape(input, shape):
@@ -270,15 +274,8 @@ def is_floating_point(input):
     return input.dtype.kind == "f"
 
 
-def numpy_of(input):
-    """The tensor's values as a NumPy array (a copy from the GPU), whatever its graph."""
-    return backend.to_numpy(input.array)
-
-
-from .tensor import _keepdims_alias  # noqa: E402
-
 for _name in ("max", "min", "amax", "amin", "mean", "sum", "std", "var", "argmax", "argmin", "logsumexp"):
-    globals()[_name] = _keepdims_alias(globals()[_name])
+    globals()[_name] = keepdims_alias(globals()[_name])
 
 
 def get_default_dtype():

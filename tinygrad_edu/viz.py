@@ -92,7 +92,7 @@ def _label(t, title, rule, max_elements):
     return "\\n".join(_escape(line) for line in lines)
 
 
-def _node(t, max_elements):
+def _dot_node(t, max_elements):
     fn, _ = _graph_parents(t)
     if fn is None:
         title = t.name or ("leaf" if t.requires_grad else "constant")
@@ -115,7 +115,7 @@ def to_dot(tensor, name="autograd", max_elements=6):
         if id(t) in seen:
             continue
         seen.add(id(t))
-        lines.append(f"  t{id(t)} [{_node(t, max_elements)}];")
+        lines.append(f"  t{id(t)} [{_dot_node(t, max_elements)}];")
         for parent in _graph_parents(t)[1]:
             lines.append(f"  t{id(parent)} -> t{id(t)};")
             stack.append(parent)

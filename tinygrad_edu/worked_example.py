@@ -29,6 +29,8 @@ import sys
 
 import numpy as np
 
+from .by_hand import sigmoid
+
 COSTS = ("cross-entropy", "quadratic")
 
 
@@ -79,35 +81,36 @@ def parse_network(spec):
         raise NetworkSpecError("'layers' must be a non-empty list of {'W': ..., 'b': ...}")
     layers, width = [], x.size
     for number, layer in enumerate(spec["layers"], start=1):
-        if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
-            raise NetworkSpecError(f"layer {number} must be an object with keys 'W' and 'b'")
-        try:
-            W = np.asarray(layer["W"], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise NetworkSpecError(f"layer {number}: 'W' must be a rectangular list of rows "
-                                   "of numbers") from None
-        b = _vector(layer["b"], f"layer {number}: 'b'")
-        if W.ndim != 2:
-            raise NetworkSpecError(f"layer {number}: W must be a matrix (a list of rows), "
-                                   f"got shape {W.shape}")
-        if W.shape[1] != width:
-            source = "the input x" if number == 1 else f"layer {number - 1}"
-            raise NetworkSpecError(
-                f"layer {number}: W has shape {W.shape[0]}x{W.shape[1]} but {source} has "
-                f"{width} unit(s): W^{number} must be n_{number} x {width}")
-        if b.size != W.shape[0]:
-            raise NetworkSpecError(f"layer {number}: b has {b.size} entries but W has shape "
-                                   f"{W.shape[0]}x{W.shape[1]}: b needs {W.shape[0]}")
-        layers.append((W, b))
-        width = W.shape[0]
+        layers.append(_layer(layer, number, width))
+        width = layers[-1][0].shape[0]
     if y.size != width:
         raise NetworkSpecError(f"the target y has {y.size} entries but the last layer "
                                f"(layer {len(layers)}) has {width} output unit(s)")
     return x, y, layers
 
 
-def sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))
+def _layer(layer, number, width):
+    """``(W, b)`` of layer ``number`` as float64 arrays, checked to take ``width`` inputs."""
+    if not isinstance(layer, dict) or "W" not in layer or "b" not in layer:
+        raise NetworkSpecError(f"layer {number} must be an object with keys 'W' and 'b'")
+    try:
+        W = np.asarray(layer["W"], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NetworkSpecError(f"layer {number}: 'W' must be a rectangular list of rows "
+                               "of numbers") from None
+    b = _vector(layer["b"], f"layer {number}: 'b'")
+    if W.ndim != 2:
+        raise NetworkSpecError(f"layer {number}: W must be a matrix (a list of rows), "
+                               f"got shape {W.shape}")
+    if W.shape[1] != width:
+        source = "the input x" if number == 1 else f"layer {number - 1}"
+        raise NetworkSpecError(
+            f"layer {number}: W has shape {W.shape[0]}x{W.shape[1]} but {source} has "
+            f"{width} unit(s): W^{number} must be n_{number} x {width}")
+    if b.size != W.shape[0]:
+        raise NetworkSpecError(f"layer {number}: b has {b.size} entries but W has shape "
+                               f"{W.shape[0]}x{W.shape[1]}: b needs {W.shape[0]}")
+    return W, b
 
 
 def backprop(x, y, layers, cost="cross-entropy"):

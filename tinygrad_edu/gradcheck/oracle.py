@@ -16,35 +16,47 @@ def evaluate(ns, spec, arrays, kwargs, seed=0, second_order=False):
     """Outputs, first-order gradients (with a random upstream gradient) and, if asked, second-order
     gradients (of <grad, w> for a random w) of ``spec`` on library ``ns`` (tinygrad_edu or torch).
     Returns NumPy arrays; a gradient that does not exist is None."""
-    is_torch = ns.__name__ == "torch"
-    wanted = spec.grad_inputs(len(arrays))
-    tensors = []
-    for i, a in enumerate(arrays):
-        t = ns.tensor(a)
-        if i in wanted and a.dtype.kind == "f":
-            t.requires_grad_(True)
-        tensors.append(t)
-    outs = [o for o in _as_list(spec.call(ns, *tensors, **kwargs))]
-    result = {"outputs": [_numpy(o) for o in outs]}
+    tensors = _leaves(ns, spec, arrays)
+    outs = _as_list(spec.call(ns, *tensors, **kwargs))
+    result = {"outputs": [_numpy(o) for o in outs], "grads": [], "grads2": []}
     diff_inputs = [t for t in tensors if t.requires_grad]
     live = [o for o in outs if o.requires_grad]
     if not diff_inputs or not live:
-        result["grads"], result["grads2"] = [], []
         return result
     rng = np.random.default_rng(seed)
-    upstream = [ns.tensor(rng.standard_normal(o.shape).astype(arrays[0].dtype)) for o in live]
-    grad_fn = ns.autograd.grad if is_torch else ns.grad
+    dtype = arrays[0].dtype
+    grad_fn = ns.autograd.grad if ns.__name__ == "torch" else ns.grad
+    upstream = [ns.tensor(rng.standard_normal(o.shape).astype(dtype)) for o in live]
     grads = grad_fn(live, diff_inputs, upstream, create_graph=second_order, allow_unused=True)
-    result["grads"] = [None if g is None else _numpy(g) for g in grads]
-    result["grads2"] = []
+    result["grads"] = _numpy_or_none(grads)
     if second_order:
-        present = [(g, t) for g, t in zip(grads, diff_inputs) if g is not None and g.requires_grad]
-        if present:
-            weights = [ns.tensor(rng.standard_normal(tuple(g.shape)).astype(arrays[0].dtype)) for g, _ in present]
-            total = sum((g * w).sum() for (g, _), w in zip(present, weights))
-            grads2 = grad_fn([total], diff_inputs, allow_unused=True)
-            result["grads2"] = [None if g is None else _numpy(g) for g in grads2]
+        result["grads2"] = _second_order(ns, grad_fn, grads, diff_inputs, rng, dtype)
     return result
+
+
+def _second_order(ns, grad_fn, grads, inputs, rng, dtype):
+    """The gradient of <grad, w> for a random w (a Hessian-vector product), [] where no gradient
+    depends on the inputs again."""
+    present = [g for g in grads if g is not None and g.requires_grad]
+    if not present:
+        return []
+    weights = [ns.tensor(rng.standard_normal(tuple(g.shape)).astype(dtype)) for g in present]
+    total = sum((g * w).sum() for g, w in zip(present, weights))
+    return _numpy_or_none(grad_fn([total], inputs, allow_unused=True))
+
+
+def _numpy_or_none(grads):
+    return [None if g is None else _numpy(g) for g in grads]
+
+
+def _leaves(ns, spec, arrays):
+    """The inputs as tensors of ``ns``; those the op differentiates (and that are floating) require grad."""
+    wanted = spec.grad_inputs(len(arrays))
+    tensors = [ns.tensor(a) for a in arrays]
+    for i, (t, a) in enumerate(zip(tensors, arrays)):
+        if i in wanted and a.dtype.kind == "f":
+            t.requires_grad_(True)
+    return tensors
 
 
 def _numpy(t):

@@ -182,7 +182,10 @@ def conv_weight_grad_array(x, y, kernel, stride, padding, dilation, groups):
 
 
 class _ConvBase(Function):
-    """Stores the convolution's geometry; ``_geometry()`` hands it to the next op."""
+    r"""What the three convolution ops share: the geometry (stride $s$, padding, dilation $d$,
+    groups), kept by ``_store`` and handed on by ``_geometry()`` to the ops that backward builds
+    (the adjoint pairs in the module docstring), and the bias gradient, $\bar b_o =
+    \sum_{n,p,q} \bar y[n,o,p,q]$."""
 
     def _store(self, stride, padding, dilation, groups):
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
@@ -201,8 +204,9 @@ class _ConvBase(Function):
 
 
 class Conv2d(_ConvBase):
-    r"""$y[n,o] = \sum_{c,i,j} w[o,c,i,j]\,\tilde x[n,c,s p + d i, s q + d j] + b[o]$ (optional bias
-    as a third input)."""
+    r"""$y[n,o,p,q] = \sum_{c,i,j} w[o,c,i,j]\,\tilde x[n,c,s p + d i, s q + d j] + b[o]$ (optional
+    bias as a third input); $\bar x$ = convT($\bar y$, w) (ConvTranspose2d), $\bar w$ = the
+    correlation of $x$ with $\bar y$ (Conv2dWeight), $\bar b = \sum_{n,p,q} \bar y$."""
 
     def forward(self, x, w, *bias, stride, padding, dilation, groups):
         self._store(stride, padding, dilation, groups)
@@ -221,7 +225,9 @@ class Conv2d(_ConvBase):
 class ConvTranspose2d(_ConvBase):
     r"""The adjoint of conv2d in its input: $\langle \mathrm{convT}(y, w), x\rangle =
     \langle y, \mathrm{conv}(x, w)\rangle$; output spatial size ``out_hw`` (torch's
-    ``(H-1)s - 2p + d(k-1) + output_padding + 1``, computed by the caller)."""
+    ``(H-1)s - 2p + d(k-1) + output_padding + 1``, computed by the caller).
+    With $g$ the upstream gradient (shaped like the output): $\bar y$ = conv(g, w), $\bar w$ =
+    Conv2dWeight(g, y)."""
 
     def forward(self, y, w, *bias, out_hw, stride, padding, dilation, groups):
         self._store(stride, padding, dilation, groups)
@@ -239,7 +245,8 @@ class ConvTranspose2d(_ConvBase):
 
 class Conv2dWeight(_ConvBase):
     r"""The weight gradient of conv2d, $\bar w[o,c,i,j] = \sum_{n,p,q} y[n,o,p,q]\,
-    \tilde x[n,c,s p + d i, s q + d j]$: bilinear in (x, y), so differentiable again."""
+    \tilde x[n,c,s p + d i, s q + d j]$: bilinear in (x, y), so differentiable again.
+    With $g$ the upstream gradient (shaped like w): $\bar x$ = convT(y, g), $\bar y$ = conv(x, g)."""
 
     def forward(self, x, y, kernel, stride, padding, dilation, groups):
         self._store(stride, padding, dilation, groups)

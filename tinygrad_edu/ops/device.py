@@ -4,7 +4,7 @@ from ..backend import device_of, to_device
 
 
 class ToDevice(Function):
-    """Copy between CPU and GPU; the gradient goes back to the input's device."""
+    r"""$z = x$ on another device (CPU NumPy, GPU CuPy); $\bar x = \bar z$ copied back to x's device."""
 
     saves_inputs = False
 

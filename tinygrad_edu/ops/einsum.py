@@ -29,21 +29,27 @@ def explicit_equation(equation, shapes):
         if c not in LETTERS and c not in ".,->":
             raise _error(f"invalid subscript given at index {i} in the equation string {equation!r}, "
                          "subscripts must be in [a-zA-Z]")
-    spare = [c for c in LETTERS if c not in equation]
-    n_ellipsis = max([_ellipsis_dims(t, s, k) for k, (t, s) in enumerate(zip(terms, shapes))] + [0])
-    dots = "".join(spare[:n_ellipsis])
-    terms = [t.replace("...", dots[n_ellipsis - _ellipsis_dims(t, s, k):]) for k, (t, s) in enumerate(zip(terms, shapes))]
-    if arrow:
-        out = out.replace("...", dots)
-        for c in out:
-            if out.count(c) > 1:
-                raise _error(f"output subscript {c} appears more than once in the output")
-            if not any(c in t for t in terms):
-                raise _error(f"output subscript {c} does not appear in the equation for any input operand")
-    else:
-        joined = "".join(t for t in lhs.split(","))
-        out = dots + "".join(sorted(c for c in set(joined) if c in LETTERS and joined.count(c) == 1))
+    terms, dots = _expand_ellipses(terms, shapes, equation)
+    if not arrow:  # torch's implicit output: the ellipsis dims, then the letters that appear once
+        joined = "".join(lhs.split(","))
+        return terms, dots + "".join(sorted(c for c in set(joined) if c in LETTERS and joined.count(c) == 1))
+    out = out.replace("...", dots)
+    for c in out:
+        if out.count(c) > 1:
+            raise _error(f"output subscript {c} appears more than once in the output")
+        if not any(c in t for t in terms):
+            raise _error(f"output subscript {c} does not appear in the equation for any input operand")
     return terms, out
+
+
+def _expand_ellipses(terms, shapes, equation):
+    """``(terms, dots)``: each ``...`` replaced by letters unused in ``equation``, right-aligned
+    across the operands (``dots``: the letters of the longest ellipsis)."""
+    spare = [c for c in LETTERS if c not in equation]
+    counts = [_ellipsis_dims(t, s, k) for k, (t, s) in enumerate(zip(terms, shapes))]
+    n_ellipsis = max(counts + [0])
+    dots = "".join(spare[:n_ellipsis])
+    return [t.replace("...", dots[n_ellipsis - n:]) for t, n in zip(terms, counts)], dots
 
 
 def _ellipsis_dims(term, shape, k):
@@ -88,13 +94,22 @@ class Einsum(Function):
                          output=wanted)
         size = {c: (h.shape[wanted.index(c)] if c in wanted else x.shape[term.index(c)]) for c in unique}
         if wanted != unique:  # letters summed in this operand only: the gradient is constant along them
-            h = h.reshape(tuple(size[c] if c in wanted else 1 for c in unique)).expand(tuple(size[c] for c in unique))
-        if unique == term:
-            return h
-        first = [term.index(c) == p for p, c in enumerate(term)]  # a repeated letter: the diagonal
-        h = h.reshape(tuple(size[c] if f else 1 for c, f in zip(term, first)))
-        full = tuple(size[c] for c in term)
-        return h.expand(full).where(_diagonal_mask(term, full, array_module(g.array)), 0.0)  # selected: no NaN * 0
+            h = _spread(h, wanted, unique, size)
+        return h if unique == term else _on_diagonal(h, term, size)
+
+
+def _spread(h, wanted, unique, size):
+    """``h`` (letters ``wanted``) expanded to all of ``unique``'s letters, constant along the new ones."""
+    return h.reshape(tuple(size[c] if c in wanted else 1 for c in unique)).expand(tuple(size[c] for c in unique))
+
+
+def _on_diagonal(h, term, size):
+    """``h`` (one entry per distinct letter of ``term``) spread over a repeated letter's diagonal,
+    zeros elsewhere."""
+    first = [term.index(c) == p for p, c in enumerate(term)]
+    h = h.reshape(tuple(size[c] if f else 1 for c, f in zip(term, first)))
+    full = tuple(size[c] for c in term)
+    return h.expand(full).where(_diagonal_mask(term, full, array_module(h.array)), 0.0)  # selected: no NaN * 0
 
 
 def _diagonal_mask(term, shape, xp):

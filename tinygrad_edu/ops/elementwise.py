@@ -1,12 +1,14 @@
 """Elementwise ops. Each forward works on arrays; each backward returns Tensors built from
 differentiable ops, so gradients of gradients work. Broadcasting is undone for all of them in one
-place (``autograd.sum_to_shape``). Formulas: derivations/engine_ops.tex."""
+place (``autograd.sum_to_shape``). Formulas: derivations/engine_ops.tex; in the docstrings $\bar z$
+is the upstream gradient (of the loss with respect to the output $z$) and $\bar a$ what backward
+returns for the input $a$."""
 from ..autograd import Function
 from ..backend import array_module
 
 
 class Add(Function):
-    r"""$z = a + b$; $\partial z/\partial a = \partial z/\partial b = 1$."""
+    r"""$z = a + b$; $\bar a = \bar z$, $\bar b = \bar z$."""
 
     saves_inputs = False  # backward needs no input values
 
@@ -18,7 +20,7 @@ class Add(Function):
 
 
 class Sub(Function):
-    r"""$z = a - b$."""
+    r"""$z = a - b$; $\bar a = \bar z$, $\bar b = -\bar z$."""
 
     saves_inputs = False  # backward needs no input values
 
@@ -53,6 +55,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    r"""$z = -x$; $\bar x = -\bar z$."""
+
     saves_inputs = False  # backward needs no input values
 
     def forward(self, a):
@@ -185,7 +189,8 @@ class Relu(Function):
 
 
 class Clamp(Function):
-    r"""$z = \min(\max(x, lo), hi)$; the gradient passes where $lo \le x \le hi$ (torch's rule)."""
+    r"""$z = \min(\max(x, lo), hi)$ for number bounds; $\bar x = \bar z$ where $lo \le x \le hi$, 0
+    elsewhere (torch's rule: a tie with a bound passes the gradient)."""
 
     saves_inputs = False  # backward needs no input values
 
@@ -271,7 +276,7 @@ class Where(Function):
 
 
 class Cast(Function):
-    """Change the dtype; the gradient is cast back to the input's dtype."""
+    r"""$z = x$ in another dtype (``x.to(dtype)``); $\bar x = \bar z$ cast back to x's dtype."""
 
     saves_inputs = False  # backward needs no input values
 

@@ -1,10 +1,14 @@
 """Ops that move, select or combine elements without arithmetic. Each backward puts the gradient
-back where the element came from. Formulas: derivations/engine_ops.tex."""
+back where the element came from: the adjoint of a movement is the movement back. Formulas:
+derivations/engine_ops.tex ($\bar z$: the upstream gradient)."""
 from ..autograd import EngineError, EngineIndexError, Function
 from ..backend import array_module, scatter_add
 
 
 class Reshape(Function):
+    r"""$z$ = the elements of $x$ in row-major order, in a new shape (a view where NumPy can);
+    $\bar x = \bar z$ reshaped back to x's shape."""
+
     saves_inputs, is_view = False, True
 
     def forward(self, x, shape):
@@ -15,7 +19,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
-    """Reorder axes; the gradient is permuted back by the inverse permutation."""
+    r"""$z_{i_{\pi(0)} \dots i_{\pi(n-1)}} = x_{i_0 \dots i_{n-1}}$ (axes reordered by $\pi$, a view);
+    $\bar x$ = $\bar z$ permuted by $\pi^{-1}$."""
 
     saves_inputs, is_view = False, True
 
@@ -31,7 +36,9 @@ class Permute(Function):
 
 
 class Expand(Function):
-    """Broadcast to a larger shape (a view); the engine sums the gradient back (sum_to_shape)."""
+    r"""$z$ = $x$ broadcast to a larger shape (a view: each element seen many times); $\bar x$ =
+    $\bar z$ summed over the broadcast axes, which the engine does for every op (``sum_to_shape``),
+    so backward passes $\bar z$ on as it is."""
 
     saves_inputs, is_view = False, True
 
@@ -43,7 +50,8 @@ class Expand(Function):
 
 
 class GetItem(Function):
-    """``x[index]``: the gradient is scattered back into a zero tensor of x's shape."""
+    r"""$z = x[\text{index}]$ (a view for basic indices); $\bar x$ = zeros of x's shape with
+    $\bar z$ added at index (repeated indices add up): :class:`IndexBackward`."""
 
     saves_inputs, is_view = False, True
 
@@ -83,7 +91,8 @@ class IndexPut(Function):
 
 
 class IndexBackward(Function):
-    """Adds ``g`` into zeros at ``index`` (repeated indices add up); its own backward is ``g[index]``."""
+    r"""$z$ = zeros of ``shape`` with $g$ added at index (repeated indices add up): GetItem's backward,
+    linear in $g$; $\bar g = \bar z[\text{index}]$ (a GetItem again)."""
 
     saves_inputs = False
 
@@ -107,7 +116,8 @@ def _is_basic(index):
 
 
 class Cat(Function):
-    """Concatenate along an axis; each input gets back its slice of the gradient."""
+    r"""$z = [x^{(1)}, x^{(2)}, \dots]$ joined along ``axis``; $\bar x^{(k)}$ = the slice of $\bar z$
+    where $x^{(k)}$ sits."""
 
     saves_inputs = False
 
@@ -126,8 +136,8 @@ class Cat(Function):
 
 
 class Pad(Function):
-    """Constant padding; ``widths`` is one (before, after) pair per axis. The gradient is the
-    un-padded middle of the upstream gradient."""
+    r"""$z$ = $x$ surrounded by ``value`` (``widths``: one (before, after) pair per axis); $\bar x$ =
+    the middle of $\bar z$, where $x$ sits (the padding is a constant: no gradient)."""
 
     saves_inputs = False
 

@@ -88,8 +88,8 @@ def _first_max_masks(xpad, out, windows):
 
 
 class MaxPool2d(Function):
-    r"""$y = \max_{ij} S_{ij}(\tilde x)$, $\tilde x$ padded with $-\infty$; the gradient goes to
-    the first maximum of each window (row-major), like torch."""
+    r"""$y = \max_{ij} S_{ij}(\tilde x)$, $\tilde x$ padded with $-\infty$; $\bar x$ = WindowScatter of
+    $\bar y$ with $m_{ij}$ marking the first maximum of each window (row-major), like torch."""
     saves_output = True
 
     def forward(self, x, windows):

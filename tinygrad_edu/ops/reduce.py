@@ -14,7 +14,8 @@ def _drop_axes(shape, axes):
 
 
 class Sum(Function):
-    r"""$z = \sum_{i \in \text{axes}} x_i$; every summed element gets the upstream gradient."""
+    r"""$z = \sum_{i \in \text{axes}} x_i$; $\bar x_i = \bar z$ for every summed element ($\bar z$
+    broadcast back over the summed axes)."""
 
     saves_inputs = False
 
@@ -28,11 +29,12 @@ class Sum(Function):
 
 
 class Extremum(Function):
-    """max or min over axes (``x.max()``, ``amax``): tied elements share the gradient evenly,
-    torch's rule for these. torch's two differ at infinities and NaN, and so do these: ``amax``
-    multiplies by the share (an infinite gradient gives NaN off the maximum, a NaN maximum gives
-    NaN everywhere); ``x.max()`` (``select=True``) selects the maximal elements (NaN ones when the
-    maximum is NaN) and gives 0 elsewhere."""
+    r"""$z = \max_{i \in \text{axes}} x_i$ (or min) (``x.max()``, ``amax``); $\bar x_i = \bar z\,
+    [x_i = z] / \#\{j : x_j = z\}$: tied elements share the gradient evenly, torch's rule for
+    these. torch's two differ at infinities and NaN, and so do these: ``amax`` multiplies by the
+    share (an infinite gradient gives NaN off the maximum, a NaN maximum gives NaN everywhere);
+    ``x.max()`` (``select=True``) selects the maximal elements (NaN ones when the maximum is NaN)
+    and gives 0 elsewhere."""
 
     saves_inputs = False
 
@@ -54,8 +56,9 @@ class Extremum(Function):
 
 
 class TakeAlong(Function):
-    """The elements at ``index`` along one axis (``x.max(dim)`` picks them with argmax, so the
-    gradient goes to the first of tied elements, torch's rule for ``max(dim)``)."""
+    r"""$z_j = x_{\text{index}_j}$ along one axis (``x.max(dim)``, with the index from argmax);
+    $\bar x_i = \bar z_j$ where $i$ is the taken element, 0 elsewhere (so the gradient goes to the
+    first of tied elements, torch's rule for ``max(dim)``)."""
 
     saves_inputs = False
 

@@ -101,7 +101,7 @@ class Optimizer:
         raise NotImplementedError
 
     # ----- saving and resuming -------------------------------------------------------------------
-    def _indices(self):
+    def _param_indices(self):
         index = {}
         for group in self.param_groups:
             for p in group["params"]:
@@ -110,7 +110,7 @@ class Optimizer:
 
     def state_dict(self):
         """A snapshot (arrays are copies) in torch's layout."""
-        index = self._indices()
+        index = self._param_indices()
         groups = [{**{k: v for k, v in group.items() if k != "params"},
                    "params": [index[id(p)] for p in group["params"]]} for group in self.param_groups]
         state = {}

@@ -54,6 +54,12 @@ class OpSpec:
 REGISTRY = {}
 
 
+def functional(name, **fixed):
+    """``fn(ns, *tensors, **kwargs) = ns.nn.functional.<name>(*tensors, **fixed, **kwargs)``: the
+    same spelling in torch and here."""
+    return lambda ns, *tensors, **kwargs: getattr(ns.nn.functional, name)(*tensors, **fixed, **kwargs)
+
+
 def register(*specs):
     for spec in specs:
         if spec.name in REGISTRY:

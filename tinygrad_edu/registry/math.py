@@ -4,7 +4,7 @@ prod) and the selecting ops (flip, roll, repeat, tril, gather, scatter, split, .
 ``registry/__init__.py`` for the format. Index arrays travel in ``kwargs`` as NumPy arrays."""
 import numpy as np
 
-from . import Case, OpSpec, away_from_kinks, distinct, nonzero, positive, register
+from . import Case, OpSpec, away_from_kinks, nonzero, positive, register
 from .core import along_dim, binary, reduction, unary
 
 S = Case

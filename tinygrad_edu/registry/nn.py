@@ -13,14 +13,9 @@ import numpy as np
 
 import tinygrad_edu.nn.functional as F  # noqa: F401  (makes ns.nn.functional resolve on tinygrad_edu)
 
-from . import Case, OpSpec, away_from_kinks, distinct, register
+from . import Case, OpSpec, away_from_kinks, distinct, functional, register
 
 S = Case
-
-
-def _f(name):
-    """``fn(ns, *tensors, **kwargs) = ns.nn.functional.<name>(*tensors, **kwargs)``."""
-    return lambda ns, *tensors, **kwargs: getattr(ns.nn.functional, name)(*tensors, **kwargs)
 
 
 def probability(x, rng):
@@ -61,40 +56,41 @@ def _degrees(x, rng):
 
 T = np.array  # class targets
 register(
-    OpSpec("F.linear", _f("linear"), cases=(S([(3, 4), (5, 4), (5,)]), S([(2, 3, 4), (2, 4)]), S([(4,), (3, 4)]))),
-    OpSpec("F.conv2d", _f("conv2d"), cases=(
+    OpSpec("F.linear", functional("linear"),
+           cases=(S([(3, 4), (5, 4), (5,)]), S([(2, 3, 4), (2, 4)]), S([(4,), (3, 4)]))),
+    OpSpec("F.conv2d", functional("conv2d"), cases=(
         S([(1, 2, 5, 5), (3, 2, 3, 3), (3,)]),
         S([(2, 2, 6, 5), (2, 2, 3, 2)], dict(stride=2, padding=1)),
         S([(1, 2, 7, 6), (2, 2, 2, 3)], dict(stride=(1, 2), padding=(2, 0), dilation=(2, 1))),
         S([(1, 4, 5, 4), (4, 2, 2, 3), (4,)], dict(groups=2, padding=1)),
         S([(1, 1, 4, 5), (2, 1, 3, 3)], dict(padding="same")))),
-    OpSpec("F.conv_transpose2d", _f("conv_transpose2d"), cases=(
+    OpSpec("F.conv_transpose2d", functional("conv_transpose2d"), cases=(
         S([(1, 2, 3, 4), (2, 3, 3, 3), (3,)]),
         S([(1, 2, 3, 3), (2, 1, 3, 2)], dict(stride=2, padding=1, output_padding=1)),
         S([(1, 2, 3, 2), (2, 2, 2, 2)], dict(stride=(2, 1), dilation=(1, 2))),
         S([(1, 4, 2, 3), (4, 1, 2, 2), (2,)], dict(groups=2, stride=3, padding=1, output_padding=(2, 0))),
         S([(1, 1, 2, 3), (1, 2, 2, 2)], dict(dilation=2, output_padding=1)))),
-    OpSpec("F.max_pool2d", _f("max_pool2d"), prepare=(distinct,), cases=(
+    OpSpec("F.max_pool2d", functional("max_pool2d"), prepare=(distinct,), cases=(
         S([(1, 2, 4, 6)], dict(kernel_size=2)),
         S([(2, 1, 5, 5)], dict(kernel_size=3, stride=2, padding=1)),
         S([(1, 2, 5, 6)], dict(kernel_size=(2, 3), stride=1, dilation=(2, 1))),
         S([(1, 1, 5, 7)], dict(kernel_size=2)))),
-    OpSpec("F.avg_pool2d", _f("avg_pool2d"), cases=(
+    OpSpec("F.avg_pool2d", functional("avg_pool2d"), cases=(
         S([(1, 2, 4, 6)], dict(kernel_size=2)),
         S([(2, 1, 5, 5)], dict(kernel_size=3, stride=2, padding=1)),
         S([(1, 2, 5, 4)], dict(kernel_size=3, stride=1, padding=1, count_include_pad=False)),
         S([(1, 1, 5, 7)], dict(kernel_size=(2, 3), stride=(1, 2))))),
-    OpSpec("F.interpolate", _f("interpolate"), cases=(
+    OpSpec("F.interpolate", functional("interpolate"), cases=(
         S([(1, 2, 2, 3)], dict(scale_factor=2)),
         S([(2, 1, 3, 2)], dict(scale_factor=(2, 3))),
         S([(1, 1, 2, 2)], dict(size=(6, 4))))),
-    OpSpec("F.dropout_eval", _f("dropout"), cases=(S([(3, 4)], dict(p=0.3, training=False)),)),
-    OpSpec("F.relu", _f("relu"), prepare=(away_from_kinks,), cases=(S([(3, 4)]), S([(2, 3, 2)]))),
-    OpSpec("F.sigmoid", _f("sigmoid"), cases=(S([(3, 4)]),)),
-    OpSpec("F.tanh", _f("tanh"), cases=(S([(3, 4)]),)),
-    OpSpec("F.softplus", _f("softplus"), cases=(S([(3, 4)]), S([(5,)], dict(beta=2.0)))),
-    OpSpec("F.softmax", _f("softmax"), cases=(S([(3, 4)], dict(dim=1)), S([(2, 3, 2)], dict(dim=0)))),
-    OpSpec("F.log_softmax", _f("log_softmax"), cases=(S([(3, 4)], dict(dim=1)), S([(2, 3, 2)], dict(dim=-1)))),
+    OpSpec("F.dropout_eval", functional("dropout"), cases=(S([(3, 4)], dict(p=0.3, training=False)),)),
+    OpSpec("F.relu", functional("relu"), prepare=(away_from_kinks,), cases=(S([(3, 4)]), S([(2, 3, 2)]))),
+    OpSpec("F.sigmoid", functional("sigmoid"), cases=(S([(3, 4)]),)),
+    OpSpec("F.tanh", functional("tanh"), cases=(S([(3, 4)]),)),
+    OpSpec("F.softplus", functional("softplus"), cases=(S([(3, 4)]), S([(5,)], dict(beta=2.0)))),
+    OpSpec("F.softmax", functional("softmax"), cases=(S([(3, 4)], dict(dim=1)), S([(2, 3, 2)], dict(dim=0)))),
+    OpSpec("F.log_softmax", functional("log_softmax"), cases=(S([(3, 4)], dict(dim=1)), S([(2, 3, 2)], dict(dim=-1)))),
     OpSpec("F.cross_entropy", _with_target("cross_entropy"), cases=(
         S([(4, 5)], dict(target=T([0, 4, 2, 2]))),
         S([(4, 3)], dict(target=T([0, 1, 2, 1]), reduction="sum")),
@@ -103,16 +99,16 @@ register(
     OpSpec("F.nll_loss", _with_target("nll_loss"), cases=(
         S([(4, 5)], dict(target=T([0, 4, 2, 2]))),
         S([(3, 4)], dict(target=T([3, 0, 1]), reduction="none", weight=T([0.5, 1.0, 2.0, 1.5]))))),
-    OpSpec("F.binary_cross_entropy", _f("binary_cross_entropy"), prepare=(probability, unit_interval),
+    OpSpec("F.binary_cross_entropy", functional("binary_cross_entropy"), prepare=(probability, unit_interval),
            differentiable=(0,), cases=(S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")))),
-    OpSpec("F.binary_cross_entropy_with_logits", _f("binary_cross_entropy_with_logits"),
+    OpSpec("F.binary_cross_entropy_with_logits", functional("binary_cross_entropy_with_logits"),
            prepare=(None, unit_interval), differentiable=(0,), cases=(
                S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="none")))),
-    OpSpec("F.mse_loss", _f("mse_loss"), cases=(S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")),
+    OpSpec("F.mse_loss", functional("mse_loss"), cases=(S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")),
                                                 S([(2, 3), (2, 3)], dict(reduction="none")))),
-    OpSpec("F.cosine_similarity", _f("cosine_similarity"), cases=(
+    OpSpec("F.cosine_similarity", functional("cosine_similarity"), cases=(
         S([(3, 4), (3, 4)]), S([(3, 4), (1, 4)]), S([(2, 3), (2, 3)], dict(dim=0)))),
-    OpSpec("F.normalize", _f("normalize"), cases=(S([(3, 4)]), S([(2, 3, 2)], dict(dim=0)))),
+    OpSpec("F.normalize", functional("normalize"), cases=(S([(3, 4)]), S([(2, 3, 2)], dict(dim=0)))),
     OpSpec("F.info_nce_loss", lambda ns, z, temperature: F.info_nce_loss(z, temperature), torch_fn=_info_nce_torch,
            cases=(S([(4, 3)], dict(temperature=0.5)), S([(6, 2)], dict(temperature=0.1)))),
     OpSpec("circular_angle_loss", _angle_edu, torch_fn=_angle_torch, prepare=(_degrees, _degrees),

@@ -12,18 +12,14 @@ import numpy as np
 
 import tinygrad_edu.nn.functional as F  # noqa: F401  (makes ns.nn.functional resolve on tinygrad_edu)
 
-from . import Case, OpSpec, away_from_kinks, distinct, register
+from . import Case, OpSpec, away_from_kinks, distinct, functional, register
 
 S = Case
 
 
-def _f(name, **fixed):
-    return lambda ns, *tensors, **kwargs: getattr(ns.nn.functional, name)(*tensors, **fixed, **kwargs)
-
-
 def _activation(name, prepare=None, **fixed):
     cases = (S([(3, 4)]), S([(2, 3, 2)]), S([()]), S([(0, 3)]))
-    return OpSpec(f"F.{name}" + "".join(f"_{k}={v}" for k, v in fixed.items()), _f(name, **fixed), cases,
+    return OpSpec(f"F.{name}" + "".join(f"_{k}={v}" for k, v in fixed.items()), functional(name, **fixed), cases,
                   kind="unary", prepare=(prepare,))
 
 
@@ -97,39 +93,39 @@ register(
     # (padding_idx cuts row p off the gradient on purpose, so finite differences cannot check it:
     # tests/test_nn_parity_more.py compares it with torch)
     # ---- adaptive pooling, unfold / fold, channel dropout ----
-    OpSpec("F.adaptive_avg_pool2d", _f("adaptive_avg_pool2d"), cases=(
+    OpSpec("F.adaptive_avg_pool2d", functional("adaptive_avg_pool2d"), cases=(
         S([(1, 2, 5, 7)], dict(output_size=3)),
         S([(2, 1, 4, 6)], dict(output_size=(2, 3))),
         S([(1, 2, 5, 5)], dict(output_size=(None, 2))),
         S([(2, 5, 4)], dict(output_size=3)))),
-    OpSpec("F.adaptive_max_pool2d", _f("adaptive_max_pool2d"), prepare=(distinct,), cases=(
+    OpSpec("F.adaptive_max_pool2d", functional("adaptive_max_pool2d"), prepare=(distinct,), cases=(
         S([(1, 2, 5, 7)], dict(output_size=3)),
         S([(1, 2, 4, 6)], dict(output_size=2)),
         S([(2, 1, 5, 4)], dict(output_size=(2, 3), return_indices=True)),
         S([(2, 5, 4)], dict(output_size=(4, None))))),
-    OpSpec("F.unfold", _f("unfold"), cases=(
+    OpSpec("F.unfold", functional("unfold"), cases=(
         S([(1, 2, 4, 5)], dict(kernel_size=2)),
         S([(2, 1, 5, 5)], dict(kernel_size=(2, 3), dilation=2, padding=1, stride=(1, 2))),
         S([(2, 4, 4)], dict(kernel_size=3, padding=1)))),
-    OpSpec("F.fold", _f("fold"), cases=(
+    OpSpec("F.fold", functional("fold"), cases=(
         S([(1, 8, 12)], dict(output_size=(4, 5), kernel_size=2)),
         S([(2, 6, 6)], dict(output_size=(5, 5), kernel_size=(2, 3), dilation=2, padding=1, stride=(2, 2))),
         S([(9, 16)], dict(output_size=4, kernel_size=3, padding=1)))),
-    OpSpec("F.dropout2d_eval", _f("dropout2d"), cases=(S([(2, 3, 4, 4)], dict(p=0.3, training=False)),)),
+    OpSpec("F.dropout2d_eval", functional("dropout2d"), cases=(S([(2, 3, 4, 4)], dict(p=0.3, training=False)),)),
     # ---- losses ----
-    OpSpec("F.l1_loss", _f("l1_loss"), cases=(
+    OpSpec("F.l1_loss", functional("l1_loss"), cases=(
         S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")), S([(2, 3), (2, 3)], dict(reduction="none")))),
-    OpSpec("F.smooth_l1_loss", _f("smooth_l1_loss"), prepare=(_twice, None), cases=(
+    OpSpec("F.smooth_l1_loss", functional("smooth_l1_loss"), prepare=(_twice, None), cases=(
         S([(3, 4), (3, 4)]), S([(6,), (6,)], dict(beta=0.5, reduction="sum")),
         S([(2, 3), (2, 3)], dict(reduction="none", beta=2.0)), S([(4,), (4,)], dict(beta=0.0)))),
-    OpSpec("F.huber_loss", _f("huber_loss"), prepare=(_twice, None), cases=(
+    OpSpec("F.huber_loss", functional("huber_loss"), prepare=(_twice, None), cases=(
         S([(3, 4), (3, 4)]), S([(6,), (6,)], dict(delta=0.5, reduction="sum")),
         S([(2, 3), (2, 3)], dict(reduction="none", delta=2.0)))),
-    OpSpec("F.kl_div", _f("kl_div"), prepare=(None, lambda x, rng: _probabilities(x, rng)), cases=(
+    OpSpec("F.kl_div", functional("kl_div"), prepare=(None, lambda x, rng: _probabilities(x, rng)), cases=(
         S([(3, 4), (3, 4)], dict(reduction="batchmean")),
         S([(2, 3), (2, 3)], dict(reduction="sum")),
         S([(2, 3), (2, 3)], dict(reduction="none")),
         S([(4,), (4,)], dict(reduction="mean")))),
-    OpSpec("F.kl_div_log_target", _f("kl_div", log_target=True), cases=(
+    OpSpec("F.kl_div_log_target", functional("kl_div", log_target=True), cases=(
         S([(3, 4), (3, 4)], dict(reduction="batchmean")), S([(2, 3), (2, 3)], dict(reduction="none")))),
 )

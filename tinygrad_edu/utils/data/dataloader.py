@@ -20,11 +20,8 @@ __all__ = ["DataLoader", "default_collate"]
 def default_collate(samples):
     """Stack a list of samples into a batch, field by field, like torch's default_collate."""
     first = samples[0]
-    if isinstance(first, Tensor):
-        return creation.stack(samples) if any(s.requires_grad for s in samples) else \
-            Tensor._wrap(array_module(first.array).stack([s.array for s in samples]))
-    if isinstance(first, np.ndarray):
-        return Tensor._wrap(np.stack(samples))
+    if isinstance(first, (Tensor, np.ndarray)):
+        return _stacked(samples)
     if isinstance(first, (bool, int, float, np.generic)):
         return creation.tensor(np.asarray(samples, dtype=np.float64 if isinstance(first, float) else None))
     if isinstance(first, str):
@@ -32,11 +29,27 @@ def default_collate(samples):
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
     if isinstance(first, (tuple, list)):
-        if any(len(s) != len(first) for s in samples):
-            raise RuntimeError("default_collate: each sample in the batch must have the same number of fields")
-        fields = [default_collate(list(column)) for column in zip(*samples)]
-        return tuple(fields) if isinstance(first, tuple) else fields
+        return _collated_fields(samples)
     raise TypeError(f"default_collate: samples of type {type(first).__name__} cannot be batched")
+
+
+def _stacked(samples):
+    """Tensors (or NumPy arrays) stacked along a new first dim; through the graph if one requires grad."""
+    first = samples[0]
+    if isinstance(first, np.ndarray):
+        return Tensor._wrap(np.stack(samples))
+    if any(s.requires_grad for s in samples):
+        return creation.stack(samples)
+    return Tensor._wrap(array_module(first.array).stack([s.array for s in samples]))
+
+
+def _collated_fields(samples):
+    """Tuples (or lists) of fields: each field collated over the samples, in a tuple (or list)."""
+    first = samples[0]
+    if any(len(s) != len(first) for s in samples):
+        raise RuntimeError("default_collate: each sample in the batch must have the same number of fields")
+    fields = [default_collate(list(column)) for column in zip(*samples)]
+    return tuple(fields) if isinstance(first, tuple) else fields
 
 
 def _check_options(batch_size, shuffle, sampler, batch_sampler, drop_last):

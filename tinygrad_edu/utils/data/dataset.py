@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .sampler import rng_of
+from ... import creation
 from ...backend import array_module
 from ...tensor import Tensor
 
@@ -126,7 +126,7 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != n:
         raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! (random_split: "
                          f"the lengths {list(lengths)} sum to {sum(lengths)}, the dataset has {n} samples)")
-    order = rng_of(generator).permutation(n).tolist()
+    order = creation.rng_of(generator).permutation(n).tolist()
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, order[start:start + length]))

@@ -17,13 +17,6 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "BatchSampler"]
 
 
-def rng_of(generator):
-    """The NumPy generator to draw from: the given one, or the engine's current one."""
-    if generator is None:
-        return creation.default_generator()  # looked up now: te.manual_seed replaces it
-    return getattr(generator, "_rng", generator)  # a tinygrad_edu Generator or a numpy Generator
-
-
 class Sampler:
     """The base: a subclass defines ``__iter__`` (and ``__len__`` where it has one)."""
 
@@ -71,7 +64,7 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _indices(self):
-        n, rng = len(self.data_source), rng_of(self.generator)
+        n, rng = len(self.data_source), creation.rng_of(self.generator)
         if self.replacement:
             return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
         whole, rest = divmod(self.num_samples, n)
@@ -92,7 +85,7 @@ class SubsetRandomSampler(Sampler):
         self.indices, self.generator = indices, generator
 
     def _indices(self):
-        order = rng_of(self.generator).permutation(len(self.indices))
+        order = creation.rng_of(self.generator).permutation(len(self.indices))
         return np.asarray([self.indices[i] for i in order.tolist()], dtype=np.int64)
 
     def __iter__(self):
@@ -126,7 +119,7 @@ class WeightedRandomSampler(Sampler):
         if not self.replacement and self.num_samples > np.count_nonzero(w):
             raise RuntimeError(f"WeightedRandomSampler: cannot sample num_samples={self.num_samples} > "
                                f"{np.count_nonzero(w)} nonzero weights without replacement")
-        rng = rng_of(self.generator)
+        rng = creation.rng_of(self.generator)
         return rng.choice(len(w), size=self.num_samples, replace=self.replacement, p=w / w.sum()).astype(np.int64)
 
     def __iter__(self):
