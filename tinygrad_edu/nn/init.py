@@ -19,10 +19,6 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
 
 
-def _generator():
-    return creation.default_generator()
-
-
 def _fill(tensor, array):
     tensor.array[...] = to_device(np.asarray(array, dtype=tensor.dtype), tensor.device)
     tensor._changed_in_place()
@@ -66,11 +62,11 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return _fill(tensor, (generator or _generator()).uniform(a, b, tensor.shape))
+    return _fill(tensor, creation.rng_of(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _fill(tensor, (generator or _generator()).normal(mean, std, tensor.shape))
+    return _fill(tensor, creation.rng_of(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):

@@ -5,9 +5,8 @@ themselves, and their argument checks, are in nn/_functional/activation.py).
 as torch's fused kernels compute it (gelu, silu and mish use it); ``Hardswish`` is torch's
 hardswish with its piecewise gradient.
 """
-from ..autograd import Function, no_grad
+from ..autograd import Function
 from ..backend import array_module
-from ..tensor import Tensor
 
 __all__ = ["Fused", "Hardswish"]
 
@@ -15,13 +14,13 @@ __all__ = ["Fused", "Hardswish"]
 class Fused(Function):
     r"""$z = f(x)$; $\bar x = \bar z \cdot f'(x)$ in one product, as torch's fused activations
     compute it: an infinite $\bar z$ times a finite $f'$ stays infinite (the chain rule through
-    $f$'s pieces would meet inf * 0 = NaN). ``value`` ($f$) and ``slope`` ($f'$) are Tensor
-    functions; the slope is differentiable again (second order)."""
+    $f$'s pieces would meet inf * 0 = NaN). ``value`` is $f(x)$, computed by the caller
+    (``nn/_functional/activation.py``, without a graph), ``slope`` a Tensor function for $f'$,
+    differentiable again (second order)."""
 
     def forward(self, x, value, slope):
         self.slope = slope
-        with no_grad():
-            return value(Tensor._wrap(x)).array
+        return value
 
     def backward(self, g):
         return (g * self.slope(self.inputs[0]),)

@@ -12,7 +12,7 @@ padding. Both are linear, so each one's backward is the other one:
     Unfold(x)  -> $\bar x$ = Fold($\bar U$)        Fold(U) -> $\bar U$ = Unfold($\bar y$)
 
 and gradients of gradients come for free. The geometry (kernel, stride, padding, dilation, all
-(h, w) pairs) is checked in nn/_functional_pool.py; the array work is conv.py's im2col/col2im.
+(h, w) pairs) is checked in nn/_functional/fold.py; the array work is conv.py's im2col/col2im.
 """
 from ..autograd import Function
 from .conv import col2im, im2col, out_size

@@ -22,7 +22,7 @@ The exponential branches see ``min(x, 0)``, so the branch that ``where`` discard
 """
 import math
 
-from ...autograd import EngineError, EngineTypeError
+from ...autograd import EngineError, EngineTypeError, no_grad
 from ...ops.activation import Fused, Hardswish
 from ...ops.special import Erf, Softplus
 from ...tensor import Tensor
@@ -44,6 +44,14 @@ def _maybe_inplace(op, input, inplace, compute):
     (the engine's in-place machinery, tensor_inplace.py: an error on a leaf that requires grad)."""
     x = _float_input(op, input)
     return x._inplace(op + "_", compute) if inplace else compute(x)
+
+
+def _fused(x, value, slope):
+    """The op ``Fused`` for f = ``value``, f' = ``slope`` (Tensor functions): f(x) is computed here,
+    without a graph, and the op's backward is one product with f'(x)."""
+    with no_grad():
+        out = value(x).array
+    return Fused.apply(x, value=out, slope=slope)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -99,9 +107,9 @@ def _gelu_exact_slope(x):
 def gelu(input, approximate="none"):
     x = _float_input("gelu", input)
     if approximate == "none":
-        return Fused.apply(x, value=_gelu_exact, slope=_gelu_exact_slope)
+        return _fused(x, _gelu_exact, _gelu_exact_slope)
     if approximate == "tanh":
-        return Fused.apply(x, value=_gelu_tanh, slope=_gelu_tanh_slope)
+        return _fused(x, _gelu_tanh, _gelu_tanh_slope)
     raise EngineError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
 
 
@@ -112,7 +120,7 @@ def _silu_slope(x):
 
 def silu(input, inplace=False):
     return _maybe_inplace("silu", input, inplace,
-                          lambda x: Fused.apply(x, value=lambda v: v * v.sigmoid(), slope=_silu_slope))
+                          lambda x: _fused(x, lambda v: v * v.sigmoid(), _silu_slope))
 
 
 def _mish_slope(x):
@@ -122,7 +130,7 @@ def _mish_slope(x):
 
 def mish(input, inplace=False):
     return _maybe_inplace("mish", input, inplace,
-                          lambda x: Fused.apply(x, value=lambda v: v * Softplus.apply(v).tanh(), slope=_mish_slope))
+                          lambda x: _fused(x, lambda v: v * Softplus.apply(v).tanh(), _mish_slope))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
