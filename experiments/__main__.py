@@ -161,12 +161,12 @@ def check_device(backends, device):
             raise UsageError(str(exc)) from exc
 
 
-def _flatten(obj, prefix=""):
-    """Scalar numbers of a metrics dict as {dotted.key: value}."""
+def _compared_numbers(obj, prefix=""):
+    """The numbers ``compare`` lists: a metrics dict's scalars and short lists' entries as {dotted.key: value}."""
     out = {}
     if isinstance(obj, dict):
         for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}{k}."))
+            out.update(_compared_numbers(v, f"{prefix}{k}."))
     elif isinstance(obj, list) and obj and all(isinstance(v, (int, float)) for v in obj) and len(obj) <= 12:
         for i, v in enumerate(obj):
             out[f"{prefix}{i}"] = v
@@ -183,7 +183,7 @@ def compare(id, out):
         if not path.is_file():
             raise UsageError(f"{path} is missing: run `python -m experiments run {id} --backend {backend} "
                              f"--out {out}` first")
-        runs[backend] = _flatten({k: v for k, v in json.loads(path.read_text()).items() if k != "seconds"})
+        runs[backend] = _compared_numbers({k: v for k, v in json.loads(path.read_text()).items() if k != "seconds"})
     keys = [k for k in runs["edu"] if k in runs["torch"]]
     lines = [f"# {id}: edu vs torch", "", "| metric | edu | torch | abs. difference |", "| --- | --- | --- | --- |"]
     for k in keys:

@@ -145,7 +145,7 @@ def run_1_5(run):
 
 # ---- FashionMNIST ---------------------------------------------------------------------------------
 def _fashion(run):
-    return D.fashion_splits(run, *(run.size(50000, 256), run.size(10000, 128), run.size(10000, 128)))
+    return D.fashion_splits(run, run.size(50000, 256), run.size(10000, 128), run.size(10000, 128))
 
 
 @task("ee411.2.1", "FashionMNIST 50k/10k/10k split, sample figure, the model-ready transform",
