@@ -3,7 +3,7 @@
 ``run`` also takes ``all`` or a sheet name (``mlph08``, ``ee411``, ``nni2``, ``cpsc663``) for every task
 of the catalogue or of one sheet; a task whose data are missing is reported and skipped, and the
 exit code is then 2. ``compare ID`` writes ``OUT/ID/compare.md``: the two backends' metrics side by side.
-``reproduce [--quick]`` runs every task on both backends and writes one HTML page (experiments/report.py).
+``reproduce [--quick]`` runs every task on both backends and writes one HTML page (experiments/report/).
 
 A mistake in the command line or its files (an unknown id, ``--epochs 0``, data that are missing,
 corrupt or of the wrong layout, ``--device cuda`` without a GPU, an ``--out`` that cannot be written,
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .backends import DeviceUnavailable, get_backend
 from .data import DataFileError, DatasetMissing
-from .registry import RUN_IDS, load_all, run_task
+from .catalogue import RUN_IDS, load_all, run_task
 
 DATA_HELP = {
     "galaxy10": "Galaxy10 SDSS has no offline source here: pass --data /path/Galaxy10.h5 (or set "
@@ -81,30 +81,30 @@ def build_parser():
     return parser
 
 
-def _run_arguments(run):
-    run.add_argument("id")
-    run.add_argument("--backend", choices=("edu", "torch"), default="edu")
-    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    run.add_argument("--epochs", type=positive_int, default=None)
-    run.add_argument("--quick", action="store_true", help="tiny sizes (for tests)")
-    run.add_argument("--synthetic", action="store_true",
-                     help="use a synthetic stand-in for the data set (results say SYNTHETIC)")
-    run.add_argument("--data", default=None, help="the data set's file or directory")
-    run.add_argument("--out", default="runs")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--resume", action="store_true",
-                     help="continue the task's main training from OUT/ID/BACKEND/checkpoints/last.ckpt")
-    run.add_argument("--init", choices=("numpy", "native"), default="numpy",
-                     help="numpy: the same initial weights on both backends (default); native: the library's own")
+def _run_arguments(parser):
+    parser.add_argument("id")
+    parser.add_argument("--backend", choices=("edu", "torch"), default="edu")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--epochs", type=positive_int, default=None)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (for tests)")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="use a synthetic stand-in for the data set (results say SYNTHETIC)")
+    parser.add_argument("--data", default=None, help="the data set's file or directory")
+    parser.add_argument("--out", default="runs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the task's main training from OUT/ID/BACKEND/checkpoints/last.ckpt")
+    parser.add_argument("--init", choices=("numpy", "native"), default="numpy",
+                        help="numpy: the same initial weights on both backends (default); native: the library's own")
 
 
-def _reproduce_arguments(rep):
-    rep.add_argument("--quick", action="store_true", help="tiny sizes: every task in a few minutes")
-    rep.add_argument("--backend", default="edu,torch", help="comma-separated: edu,torch (default both)")
-    rep.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    rep.add_argument("--out", default="out/reproduce")
-    rep.add_argument("--ids", nargs="*", help="task ids (default: all)")
-    rep.add_argument("--reuse", action="store_true", help="build the page from the runs already in --out")
+def _reproduce_arguments(parser):
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: every task in a few minutes")
+    parser.add_argument("--backend", default="edu,torch", help="comma-separated: edu,torch (default both)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--out", default="out/reproduce")
+    parser.add_argument("--ids", nargs="*", help="task ids (default: all)")
+    parser.add_argument("--reuse", action="store_true", help="build the page from the runs already in --out")
 
 
 # --- checks of what the user asked for, before anything runs ------------------------------------------
@@ -161,12 +161,12 @@ def check_device(backends, device):
             raise UsageError(str(exc)) from exc
 
 
-def _flatten(obj, prefix=""):
-    """Scalar numbers of a metrics dict as {dotted.key: value}."""
+def _compared_numbers(obj, prefix=""):
+    """The numbers ``compare`` lists: a metrics dict's scalars and short lists' entries as {dotted.key: value}."""
     out = {}
     if isinstance(obj, dict):
         for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}{k}."))
+            out.update(_compared_numbers(v, f"{prefix}{k}."))
     elif isinstance(obj, list) and obj and all(isinstance(v, (int, float)) for v in obj) and len(obj) <= 12:
         for i, v in enumerate(obj):
             out[f"{prefix}{i}"] = v
@@ -183,7 +183,7 @@ def compare(id, out):
         if not path.is_file():
             raise UsageError(f"{path} is missing: run `python -m experiments run {id} --backend {backend} "
                              f"--out {out}` first")
-        runs[backend] = _flatten({k: v for k, v in json.loads(path.read_text()).items() if k != "seconds"})
+        runs[backend] = _compared_numbers({k: v for k, v in json.loads(path.read_text()).items() if k != "seconds"})
     keys = [k for k in runs["edu"] if k in runs["torch"]]
     lines = [f"# {id}: edu vs torch", "", "| metric | edu | torch | abs. difference |", "| --- | --- | --- | --- |"]
     for k in keys:
@@ -199,12 +199,9 @@ def compare(id, out):
 def cmd_list(args, tasks):
     width = max(len(k) for k in RUN_IDS)
     for id in RUN_IDS:
-        t = tasks.get(id)
-        if t is None:
-            print(f"{id:<{width}}  (not implemented yet)")
-        else:
-            data = f" [data: {t.data}]" if t.data else ""
-            print(f"{id:<{width}}  {t.title} -> {t.produces}{data}")
+        t = tasks[id]
+        data = f" [data: {t.data}]" if t.data else ""
+        print(f"{id:<{width}}  {t.title} -> {t.produces}{data}")
     return 0
 
 
@@ -218,7 +215,7 @@ def data_error(id, task, exc):
     if isinstance(exc, DataFileError):
         help = "replace it with an intact copy of the data set, or run with --synthetic"
     else:
-        help = DATA_HELP.get(task.data, "") if task is not None else ""
+        help = DATA_HELP.get(task.data, "")
     return f"error: {id}: " + " ".join("; ".join(filter(None, [*lines[:2], help])).split())
 
 
@@ -250,7 +247,7 @@ def cmd_run(args, tasks):
         except (DatasetMissing, DataFileError) as exc:
             if args.debug:
                 traceback.print_exc()
-            print(data_error(id, tasks.get(id), exc), file=sys.stderr)
+            print(data_error(id, tasks[id], exc), file=sys.stderr)
             status = 2
             continue
         print_summary(path)

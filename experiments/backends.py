@@ -9,7 +9,7 @@
 
 Attributes: ``name`` ("edu" or "torch"), ``nn``, ``F``, ``optim``, ``tensor(array, dtype=None,
 device=None)``, ``manual_seed(seed)``, ``no_grad()``, ``save(obj, path)``, ``load(path)``,
-``to_numpy(t)``, ``float32``, ``long``, ``device``, ``is_tensor(x)``, ``lib`` (the library module),
+``to_numpy(t)``, ``float32``, ``long``, ``device``, ``lib`` (the library module),
 ``init_seed`` (when set, the builders of experiments.models draw the initial weights with NumPy, the
 same on both backends).
 """
@@ -49,9 +49,6 @@ class Backend:
         t = self.lib.tensor(np.array(array, order="C"), dtype=dtype)   # (ascontiguousarray makes 0-d 1-d)
         device = device or self.device
         return t.to(device) if device != "cpu" else t
-
-    def is_tensor(self, x):
-        return isinstance(x, self._tensor_type)
 
     def manual_seed(self, seed):
         """Seed the library's generator; under NumPy initialisation also restart its weight stream,

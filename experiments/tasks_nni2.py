@@ -4,40 +4,40 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import data as D
 from . import models as M
-from .common import figure, plot_reconstructions, train_autoencoder
-from .registry import task
-from .train import evaluate, fit, predict
+from .catalogue import task
+from .plots import figure, plot_reconstructions
+from .train import evaluate, fit, predict, train_autoencoder
 
 
-def _mnist(ctx):
-    xtr, ytr, xte, yte = ctx.mnist(ctx.size(4000, 128), ctx.size(1000, 64))
-    return xtr, ytr, xte, yte
+def _mnist(run):
+    return D.mnist_splits(run, run.size(4000, 128), run.size(1000, 64))
 
 
-def _ae(ctx, d, size, xtr, xte, epochs, name=None):
-    ctx.B.manual_seed(ctx.seed)
-    model = M.strided_autoencoder(ctx.B, latent=d, size=size)
-    h, test = train_autoencoder(ctx, model, xtr, xte, epochs, name=name or f"d={d} {size}")
+def _ae(run, d, size, xtr, xte, epochs, name=None):
+    run.B.manual_seed(run.seed)
+    model = M.strided_autoencoder(run.B, latent=d, size=size)
+    h, test = train_autoencoder(run, model, xtr, xte, epochs, name=name or f"d={d} {size}")
     return model, h, test
 
 
 @task("nni2.1", "strided conv autoencoder: test reconstruction error vs d and vs architecture size",
       "errors.png, reconstructions.png, metrics", data="mnist")
-def run_1(ctx):
-    xtr, ytr, xte, yte = _mnist(ctx)
-    epochs = ctx.epochs(10)
-    ds = ctx.size([2, 5, 10, 20], [2, 10])
-    sizes = ctx.size(["small", "medium", "large"], ["small", "medium"])
+def run_1(run):
+    xtr, ytr, xte, yte = _mnist(run)
+    epochs = run.epochs(10)
+    ds = run.size([2, 5, 10, 20], [2, 10])
+    sizes = run.size(["small", "medium", "large"], ["small", "medium"])
     by_d, by_size, models = {}, {}, {}
     for d in ds:
-        models[d], _, by_d[d] = _ae(ctx, d, "medium", xtr, xte, epochs)
+        models[d], _, by_d[d] = _ae(run, d, "medium", xtr, xte, epochs)
     for s in sizes:
         if s == "medium" and 10 in by_d:
             by_size[s] = by_d[10]
             continue
-        _, _, by_size[s] = _ae(ctx, 10, s, xtr, xte, epochs)
-    params = {s: M.count_parameters(M.strided_autoencoder(ctx.B, 10, s)) for s in sizes}
+        _, _, by_size[s] = _ae(run, 10, s, xtr, xte, epochs)
+    params = {s: M.count_parameters(M.strided_autoencoder(run.B, 10, s)) for s in sizes}
     fig, ax = figure(2)
     ax[0, 0].plot(ds, [by_d[d] for d in ds], "o-")
     ax[0, 0].set(title="test MSE vs latent dimension (medium)", xlabel="d", ylabel="test MSE")
@@ -47,26 +47,26 @@ def run_1(ctx):
     ax[0, 1].set(title="test MSE vs architecture size (d=10)", xlabel="parameters", ylabel="test MSE")
     ax[0, 1].set_xscale("log")
     fig.tight_layout()
-    ctx.savefig(fig, "errors.png", title=f"nni2.1 strided conv autoencoder ({ctx.B.name})")
+    run.savefig(fig, "errors.png", title=f"nni2.1 strided conv autoencoder ({run.B.name})")
     best = max(ds)
-    plot_reconstructions(ctx, [xte[:8], predict(ctx.B, models[best], xte[:8])], "reconstructions.png",
-                         ["input", f"d={best}"], title=ctx.title(f"nni2.1 test reconstructions ({ctx.B.name})"))
-    ctx.metrics.update(test_mse_by_d=by_d, test_mse_by_size=by_size, parameters_by_size=params,
+    plot_reconstructions(run, [xte[:8], predict(run.B, models[best], xte[:8])], "reconstructions.png",
+                         ["input", f"d={best}"], title=run.title(f"nni2.1 test reconstructions ({run.B.name})"))
+    run.metrics.update(test_mse_by_d=by_d, test_mse_by_size=by_size, parameters_by_size=params,
                        sizes={s: M.STRIDED_SIZES[s] for s in sizes})
 
 
 @task("nni2.2", "latent interpolation D(a E(I1) + (1-a) E(I2)) for low and high d", "interpolation.png, metrics",
       data="mnist")
-def run_2(ctx):
-    B = ctx.B
-    xtr, ytr, xte, yte = _mnist(ctx)
-    epochs = ctx.epochs(10)
+def run_2(run):
+    B = run.B
+    xtr, ytr, xte, yte = _mnist(run)
+    epochs = run.epochs(10)
     alphas = np.linspace(0, 1, 8)
-    rng = np.random.default_rng(ctx.seed)
+    rng = np.random.default_rng(run.seed)
     pairs = [tuple(rng.choice(np.flatnonzero(yte == c), 1)[0] for c in pr) for pr in ((1, 7), (3, 8), (0, 6))]
     rows, labels, smooth = [], [], {}
     for d in (2, 20):
-        model, _, test = _ae(ctx, d, "medium", xtr, xte, epochs)
+        model, _, test = _ae(run, d, "medium", xtr, xte, epochs)
         model.eval()
         jumps = []
         for i, j in pairs:
@@ -79,9 +79,9 @@ def run_2(ctx):
             labels.append(f"d={d}: digit {yte[j]} -> {yte[i]}")
             jumps.append(float(np.abs(np.diff(imgs, axis=0)).mean(axis=(1, 2, 3)).max()))
         smooth[d] = {"test_mse": test, "largest_step_change": jumps}
-    plot_reconstructions(ctx, rows, "interpolation.png", labels, n=len(alphas),
-                         title=ctx.title(f"nni2.2 latent interpolation, alpha 0..1 ({B.name})"))
-    ctx.metrics.update(alphas=alphas, pairs=[[int(i), int(j)] for i, j in pairs], results=smooth,
+    plot_reconstructions(run, rows, "interpolation.png", labels, n=len(alphas),
+                         title=run.title(f"nni2.2 latent interpolation, alpha 0..1 ({B.name})"))
+    run.metrics.update(alphas=alphas, pairs=[[int(i), int(j)] for i, j in pairs], results=smooth,
                        answer="judge on the figure: with low d the end points themselves are blurry (the code "
                               "cannot keep the digits apart), so the path runs through blurry averages; with high "
                               "d the end points are sharp and the path morphs one digit into the other, but a "
@@ -98,14 +98,14 @@ def pearson_summary(codes):
 
 
 @task("nni2.3", "decorrelation of latent coordinates vs d", "decorrelation.png, metrics", data="mnist")
-def run_3(ctx):
-    xtr, ytr, xte, yte = _mnist(ctx)
-    epochs = ctx.epochs(10)
+def run_3(run):
+    xtr, ytr, xte, yte = _mnist(run)
+    epochs = run.epochs(10)
     ds = [2, 4, 8, 16]
     summary, mats = {}, {}
     for d in ds:
-        model, _, _ = _ae(ctx, d, "medium", xtr, xte, epochs)
-        codes = predict(ctx.B, model, xtr, fn=model.encoder)
+        model, _, _ = _ae(run, d, "medium", xtr, xte, epochs)
+        codes = predict(run.B, model, xtr, fn=model.encoder)
         summary[d], mats[d] = pearson_summary(codes)
     fig, ax = figure(2)
     ax[0, 0].plot(ds, [summary[d] for d in ds], "o-")
@@ -114,11 +114,11 @@ def run_3(ctx):
     fig.colorbar(im, ax=ax[0, 1])
     ax[0, 1].set(title=f"correlation matrix, d={ds[-1]}", xlabel="coordinate", ylabel="coordinate")
     fig.tight_layout()
-    ctx.savefig(fig, "decorrelation.png", title=f"nni2.3 decorrelation ({ctx.B.name})")
+    run.savefig(fig, "decorrelation.png", title=f"nni2.3 decorrelation ({run.B.name})")
     values = [summary[d] for d in ds]
     trend = ("decreasing" if all(b <= a for a, b in zip(values, values[1:])) else
              "increasing" if all(b >= a for a, b in zip(values, values[1:])) else "not monotonic")
-    ctx.metrics.update(mean_abs_r=summary, n_codes=len(xtr), trend_with_d=trend,
+    run.metrics.update(mean_abs_r=summary, n_codes=len(xtr), trend_with_d=trend,
                        explanation="the reconstruction loss does not ask for decorrelated coordinates (only PCA's "
                                    "orthogonality would give r = 0). With a very small d every coordinate has to "
                                    "follow the dominant factors of variation, so they are strongly correlated; with "
@@ -128,17 +128,17 @@ def run_3(ctx):
 
 @task("nni2.4", "transfer learning: frozen pre-trained encoder + small MLP vs whole network, few labels",
       "transfer.png, metrics", data="mnist")
-def run_4(ctx):
-    B = ctx.B
-    xtr, ytr, xte, yte = _mnist(ctx)
-    d, n_labels = 10, ctx.size(50, 20)
-    pre, _, pre_mse = _ae(ctx, d, "medium", xtr, xte, ctx.epochs(10), name="pre-training")
-    rng = np.random.default_rng(ctx.seed)
+def run_4(run):
+    B = run.B
+    xtr, ytr, xte, yte = _mnist(run)
+    d, n_labels = 10, run.size(50, 20)
+    pre, _, pre_mse = _ae(run, d, "medium", xtr, xte, run.epochs(10), name="pre-training")
+    rng = np.random.default_rng(run.seed)
     few = rng.choice(len(xtr), n_labels, replace=False)
-    steps = ctx.size(200, 3)
+    steps = run.size(200, 3)
     res = {}
     for name in ("frozen pre-trained encoder + MLP", "whole network from scratch"):
-        B.manual_seed(ctx.seed + 1)
+        B.manual_seed(run.seed + 1)
         if name.startswith("frozen"):
             encoder = pre.encoder
             encoder.requires_grad_(False)
@@ -147,7 +147,7 @@ def run_4(ctx):
         clf = M.encoder_classifier(B, encoder, d)
         params = [p for p in clf.parameters() if p.requires_grad]
         opt = B.optim.Adam(params, lr=1e-3)
-        h = fit(B, clf, opt, (xtr[few], ytr[few]), None, epochs=steps, batch_size=n_labels, seed=ctx.seed,
+        h = fit(B, clf, opt, (xtr[few], ytr[few]), None, epochs=steps, batch_size=n_labels, seed=run.seed,
                 desc=name)
         loss, acc = evaluate(B, clf, (xte, yte))
         res[name] = {"test_accuracy": acc, "test_loss": loss, "trainable_parameters": sum(
@@ -157,8 +157,8 @@ def run_4(ctx):
     ax[0, 0].set_xticks(range(len(res)), list(res), fontsize=7)
     ax[0, 0].set(title=f"test accuracy with {n_labels} labels", ylabel="accuracy")
     fig.tight_layout()
-    ctx.savefig(fig, "transfer.png", title=f"nni2.4 transfer learning ({B.name})")
-    ctx.metrics.update(results=res, choices={
+    run.savefig(fig, "transfer.png", title=f"nni2.4 transfer learning ({B.name})")
+    run.metrics.update(results=res, choices={
         "latent_d": d, "encoder": "nni2 strided encoder (medium)", "pre-training": "autoencoder, Adam 1e-3, MSE, "
         "all training images without labels", "head": f"Linear({d}->32) ReLU Linear(32->10)", "labels": n_labels,
         "label_sampling": "uniform random, seeded", "optimizer": "Adam 1e-3, full batch", "steps": steps},
@@ -166,8 +166,8 @@ def run_4(ctx):
 
 
 @task("nni2.T3", "circular angle loss: shortest arc, gradient-checked", "angle_loss.png, metrics")
-def run_T3(ctx):
-    B = ctx.B
+def run_T3(run):
+    B = run.B
     if B.name == "edu":
         from tinygrad_edu.nn.functional import circular_angle_loss
     else:
@@ -191,6 +191,6 @@ def run_T3(ctx):
     ax[0, 1].plot(preds, grads)
     ax[0, 1].set(title="d loss / d prediction", xlabel="prediction (degrees)", ylabel="gradient")
     fig.tight_layout()
-    ctx.savefig(fig, "angle_loss.png", title=f"nni2.T3 circular angle loss ({B.name})")
-    ctx.metrics.update(values=values, gradcheck=ok, formula="|d - 360 round(d / 360)|, d = pred - target",
+    run.savefig(fig, "angle_loss.png", title=f"nni2.T3 circular angle loss ({B.name})")
+    run.metrics.update(values=values, gradcheck=ok, formula="|d - 360 round(d / 360)|, d = pred - target",
                        non_differentiable_at="d = 0 and d = 180 (mod 360): a kink, as for |x|")

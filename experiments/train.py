@@ -18,14 +18,20 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from .models import load_numpy_state, state_to_numpy
 
-__all__ = ["fit", "evaluate", "predict", "cross_entropy_loss", "mse_loss", "multitask_loss", "accuracy",
-           "multitask_accuracy", "save_checkpoint", "load_checkpoint", "save_best", "load_best"]
+__all__ = ["fit", "train_autoencoder", "evaluate", "predict", "cross_entropy_loss", "mse_loss", "multitask_loss",
+           "accuracy", "multitask_accuracy", "confusion_matrix", "most_confused_pair", "save_checkpoint",
+           "load_checkpoint", "save_best", "load_best"]
+
+CURVES = ("iter_loss", "train_loss", "train_metric", "val_loss", "val_metric")   # the history's lists
 
 
 # ---- losses and metrics, each written once against the backend namespace --------------------------
@@ -54,7 +60,22 @@ def multitask_accuracy(output_np, target_np):
     return float(((left.argmax(1) == target_np[:, 0]).sum() + (right.argmax(1) == target_np[:, 1]).sum()) / 2.0)
 
 
-# ---- helpers ----------------------------------------------------------------------------------------
+def confusion_matrix(y_true, y_pred, n=10):
+    """Counts ``cm[true, predicted]``."""
+    cm = np.zeros((n, n), dtype=np.int64)
+    np.add.at(cm, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return cm
+
+
+def most_confused_pair(cm):
+    """The two classes mistaken for each other most often, either way: (smaller, larger, count)."""
+    off = cm + cm.T
+    np.fill_diagonal(off, -1)
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    return int(min(i, j)), int(max(i, j)), int(off[i, j])
+
+
+# ---- running a model on NumPy data ------------------------------------------------------------------
 def _to_backend(B, array):
     array = np.asarray(array)
     return B.tensor(array, dtype=B.long if array.dtype.kind in "iu" else B.float32)
@@ -98,6 +119,7 @@ def evaluate(B, model, data, loss_fn=cross_entropy_loss, metric_fn=accuracy, bat
     return total / n, (metric / n if metric_fn is not None else None)
 
 
+# ---- checkpoints ----------------------------------------------------------------------------------
 def save_checkpoint(B, path, model, optimizer=None, **extra):
     """Write model (and optimizer) state plus ``extra`` with the backend's ``save``."""
     obj = {"model": model.state_dict()}
@@ -134,29 +156,6 @@ def load_best(B, path, model):
     return int(obj["epoch"]), float(obj["val_loss"])
 
 
-def _progress(total, desc):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, desc=desc, disable=None, leave=False)
-
-
-def _resume(B, path, model, optimizer, scheduler, history):
-    """Load a ``last.ckpt`` into model, optimizer, scheduler and ``history``; returns its epoch."""
-    ck = load_checkpoint(B, path, model, optimizer)
-    if scheduler is not None:
-        scheduler.load_state_dict(ck["scheduler"])
-    for key in ("iter_loss", "train_loss", "train_metric", "val_loss", "val_metric"):
-        history[key] = [float(v) if v is not None else None for v in ck["history"][key]]
-    history["best_epoch"] = ck["best_epoch"]
-    history["best_val_loss"] = float(ck["best_val_loss"])
-    history["best_state"] = {k: np.array(v, copy=True) for k, v in ck["best_state"].items()} \
-        if ck.get("best_state") else None
-    history["epochs_done"] = int(ck["epoch"])
-    return int(ck["epoch"])
-
-
 # ---- the loop ---------------------------------------------------------------------------------------
 def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=cross_entropy_loss,
         metric_fn=accuracy, seed=0, checkpoint_dir=None, resume=None, input_fn=None, max_steps=None,
@@ -173,69 +172,132 @@ def fit(B, model, optimizer, train, val=None, epochs=1, batch_size=64, loss_fn=c
     ``stop_after_epoch``: stop (as if interrupted) after that many epochs (for tests).
     ``log``: called with one line of text after every epoch (e.g. ``print`` for a long run's log).
     """
-    X, Y = train
-    n = len(X)
-    history = {"iter_loss": [], "train_loss": [], "train_metric": [], "val_loss": [], "val_metric": [],
-               "best_epoch": None, "best_val_loss": math.inf, "best_state": None, "epochs_done": 0}
+    history = _new_history()
+    start_epoch = 0 if resume is None else _resume(B, resume, model, optimizer, scheduler, history)
+    loop = _Loop(B, model, optimizer, scheduler, loss_fn, metric_fn, input_fn, batch_size, seed, max_steps)
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    start_epoch = _resume(B, resume, model, optimizer, scheduler, history) if resume is not None else 0
-    steps_per_epoch = max(1, math.ceil(n / batch_size))
-    bar = _progress((epochs - start_epoch) * steps_per_epoch, desc)
-    steps = 0
-    for epoch in range(start_epoch, epochs):
-        model.train()
-        order = np.random.default_rng(seed + epoch).permutation(n)
-        aug_rng = np.random.default_rng(seed + 10_000 + epoch)
-        run_loss, run_metric, seen = 0.0, 0.0, 0
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
+    steps_per_epoch = max(1, math.ceil(len(train[0]) / batch_size))
+    with tqdm(total=(epochs - start_epoch) * steps_per_epoch, desc=desc, disable=None, leave=False) as bar:
+        for epoch in range(start_epoch, epochs):
+            loop.train_epoch(train, epoch, history, bar)
+            if val is not None:
+                loop.validate(val, epoch, history, ckdir)
+            history["epochs_done"] = epoch + 1
+            if log is not None:
+                log(_epoch_line(desc, epoch, epochs, history, val is not None))
+            if ckdir is not None:
+                _save_last(B, ckdir / "last.ckpt", model, optimizer, scheduler, epoch, history)
+            if loop.out_of_steps() or (stop_after_epoch is not None and epoch + 1 >= stop_after_epoch):
+                break
+    return history
+
+
+@dataclass
+class _Loop:
+    """What every step of one ``fit`` uses, and the number of steps taken so far."""
+    B: object
+    model: object
+    optimizer: object
+    scheduler: object
+    loss_fn: Callable
+    metric_fn: Callable | None
+    input_fn: Callable | None
+    batch_size: int
+    seed: int
+    max_steps: int | None
+    steps: int = 0
+
+    def step(self, xin, target):
+        """One training step on a batch; returns the model's output and the loss as a float."""
+        out = self.model(_to_backend(self.B, xin))
+        loss = self.loss_fn(self.B, out, _to_backend(self.B, target))
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.steps += 1
+        return out, float(self.B.to_numpy(loss))
+
+    def train_epoch(self, train, epoch, history, bar):
+        """One pass over ``train`` in the epoch's seeded order; the losses and running means go to ``history``."""
+        X, Y = train
+        self.model.train()
+        order = np.random.default_rng(self.seed + epoch).permutation(len(X))
+        aug_rng = np.random.default_rng(self.seed + 10_000 + epoch)
+        total_loss, total_metric, seen = 0.0, 0.0, 0
+        for start in range(0, len(X), self.batch_size):
+            idx = order[start:start + self.batch_size]
             xb = X[idx]
             yb = xb if Y is None else Y[idx]
-            xin = input_fn(xb, aug_rng) if input_fn is not None else xb
-            out = model(_to_backend(B, xin))
-            loss = loss_fn(B, out, _to_backend(B, yb))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            value = float(B.to_numpy(loss))
-            history["iter_loss"].append(value)
-            run_loss += value * len(idx)
-            if metric_fn is not None:
-                run_metric += metric_fn(_numpy_output(B, out), yb)
+            out, loss = self.step(xb if self.input_fn is None else self.input_fn(xb, aug_rng), yb)
+            history["iter_loss"].append(loss)
+            total_loss += loss * len(idx)
+            if self.metric_fn is not None:
+                total_metric += self.metric_fn(_numpy_output(self.B, out), yb)
             seen += len(idx)
-            steps += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{value:.4f}")
-            if max_steps is not None and steps >= max_steps:
+            bar.update(1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.4f}")
+            if self.out_of_steps():
                 break
-        history["train_loss"].append(run_loss / max(seen, 1))
-        history["train_metric"].append(run_metric / max(seen, 1) if metric_fn is not None else None)
-        if val is not None:
-            vl, vm = evaluate(B, model, val, loss_fn, metric_fn)
-            history["val_loss"].append(vl)
-            history["val_metric"].append(vm)
-            if vl < history["best_val_loss"]:
-                history["best_val_loss"], history["best_epoch"] = vl, epoch + 1
-                history["best_state"] = state_to_numpy(model)          # a copy, not an alias
-                if ckdir is not None:
-                    save_best(B, ckdir / "best.ckpt", history["best_state"], epoch + 1, vl)
-        history["epochs_done"] = epoch + 1
-        if log is not None:
-            log(f"{desc}: epoch {epoch + 1}/{epochs} train loss {history['train_loss'][-1]:.4f}"
-                + (f" val loss {history['val_loss'][-1]:.4f} val metric {history['val_metric'][-1]}" if val else ""))
-        if ckdir is not None:
-            extra = {"scheduler": scheduler.state_dict()} if scheduler is not None else {}
-            save_checkpoint(B, ckdir / "last.ckpt", model, optimizer, epoch=epoch + 1, **extra,
-                            history={k: history[k] for k in ("iter_loss", "train_loss", "train_metric",
-                                                             "val_loss", "val_metric")},
-                            best_epoch=history["best_epoch"], best_val_loss=history["best_val_loss"],
-                            best_state=history["best_state"] or {})
-        if (max_steps is not None and steps >= max_steps) or \
-                (stop_after_epoch is not None and epoch + 1 >= stop_after_epoch):
-            break
-    if bar is not None:
-        bar.close()
-    return history
+        history["train_loss"].append(total_loss / max(seen, 1))
+        history["train_metric"].append(total_metric / max(seen, 1) if self.metric_fn is not None else None)
+
+    def validate(self, val, epoch, history, ckdir):
+        """The epoch's validation loss and metric; a new lowest loss keeps a copy of the weights (and
+        writes ``best.ckpt`` when there is a checkpoint folder)."""
+        val_loss, val_metric = evaluate(self.B, self.model, val, self.loss_fn, self.metric_fn)
+        history["val_loss"].append(val_loss)
+        history["val_metric"].append(val_metric)
+        if val_loss < history["best_val_loss"]:
+            history["best_val_loss"], history["best_epoch"] = val_loss, epoch + 1
+            history["best_state"] = state_to_numpy(self.model)          # a copy, not an alias
+            if ckdir is not None:
+                save_best(self.B, ckdir / "best.ckpt", history["best_state"], epoch + 1, val_loss)
+
+    def out_of_steps(self):
+        return self.max_steps is not None and self.steps >= self.max_steps
+
+
+def _new_history():
+    return {**{key: [] for key in CURVES}, "best_epoch": None, "best_val_loss": math.inf, "best_state": None,
+            "epochs_done": 0}
+
+
+def _epoch_line(desc, epoch, epochs, history, validated):
+    line = f"{desc}: epoch {epoch + 1}/{epochs} train loss {history['train_loss'][-1]:.4f}"
+    if validated:
+        line += f" val loss {history['val_loss'][-1]:.4f} val metric {history['val_metric'][-1]}"
+    return line
+
+
+def _save_last(B, path, model, optimizer, scheduler, epoch, history):
+    """``last.ckpt``: model, optimizer (and scheduler) state, the epoch and the history, to resume from."""
+    extra = {"scheduler": scheduler.state_dict()} if scheduler is not None else {}
+    save_checkpoint(B, path, model, optimizer, epoch=epoch + 1, **extra,
+                    history={k: history[k] for k in CURVES}, best_epoch=history["best_epoch"],
+                    best_val_loss=history["best_val_loss"], best_state=history["best_state"] or {})
+
+
+def _resume(B, path, model, optimizer, scheduler, history):
+    """Load a ``last.ckpt`` into model, optimizer, scheduler and ``history``; returns its epoch."""
+    ck = load_checkpoint(B, path, model, optimizer)
+    if scheduler is not None:
+        scheduler.load_state_dict(ck["scheduler"])
+    for key in CURVES:
+        history[key] = [float(v) if v is not None else None for v in ck["history"][key]]
+    history["best_epoch"] = ck["best_epoch"]
+    history["best_val_loss"] = float(ck["best_val_loss"])
+    history["best_state"] = {k: np.array(v, copy=True) for k, v in ck["best_state"].items()} \
+        if ck.get("best_state") else None
+    history["epochs_done"] = int(ck["epoch"])
+    return int(ck["epoch"])
+
+
+def train_autoencoder(run, model, xtr, xte, epochs, lr=1e-3, batch_size=64, input_fn=None, name="autoencoder",
+                      **kw):
+    """Adam on the mean squared reconstruction error; returns (history, test MSE on clean inputs)."""
+    opt = run.B.optim.Adam(model.parameters(), lr=lr)
+    h = fit(run.B, model, opt, (xtr, None), (xte, None), epochs=epochs, batch_size=batch_size, loss_fn=mse_loss,
+            metric_fn=None, seed=run.seed, input_fn=input_fn, desc=f"{run.task.id} {name}", **kw)
+    return h, evaluate(run.B, model, (xte, None), mse_loss, None)[0]

@@ -17,7 +17,7 @@ from experiments import models as M
 from experiments.__main__ import main
 from experiments.backends import get_backend
 from experiments.data import DatasetMissing
-from experiments.registry import RUN_IDS, load_all, run_task
+from experiments.catalogue import RUN_IDS, load_all, run_task
 from experiments.train import fit, load_best
 
 ROOT = Path(__file__).resolve().parents[1]

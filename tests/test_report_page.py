@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from experiments import registry
+from experiments import catalogue
 from experiments.__main__ import main as experiments_main
 from experiments.key_numbers import key_numbers
-from experiments.registry import RUN_IDS
+from experiments.catalogue import RUN_IDS
 from experiments.report import reproduce
 from experiments.report.full import FULL_DIR, load_full
 from experiments.report.tasks_text import DERIVATION_FILES, QUESTIONS, derivation_of
@@ -122,12 +122,12 @@ def test_full_scale_text_says_not_run_with_the_reason(quick_page):
 
 
 def test_a_failing_task_shows_its_error_and_the_page_is_still_written(tmp_path, monkeypatch):
-    registry.load_all()
-    broken = registry.TASKS["ee411.1.3"]
+    catalogue.load_all()
+    broken = catalogue.TASKS["ee411.1.3"]
 
     def explode(ctx):
         raise RuntimeError("deliberately broken for the test")
-    monkeypatch.setitem(registry.TASKS, "ee411.1.3", registry.Task(broken.id, broken.title, broken.produces, explode))
+    monkeypatch.setitem(catalogue.TASKS, "ee411.1.3", catalogue.Task(broken.id, broken.title, broken.produces, explode))
     assert experiments_main(["reproduce", "--quick", "--ids", "ee411.1.3", "ee411.1.2", "--out", str(tmp_path)]) == 0
     text = (tmp_path / "report.html").read_text()
     assert "deliberately broken for the test" in text and "data-task='ee411.1.2'" in text
@@ -137,7 +137,7 @@ def test_resume_runs_only_the_tasks_without_metrics(tmp_path, monkeypatch):
     ids = ["ee411.1.2", "ee411.1.3"]
     reproduce(ids, out=tmp_path, quick=True)
     ran = []
-    real = registry.run_task
+    real = catalogue.run_task
 
     def counting(id, **kw):
         ran.append((id, kw["backend"]))

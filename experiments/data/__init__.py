@@ -12,6 +12,8 @@ Nothing is downloaded. Where the data are, and what happens when they are not:
   a file that is there but corrupt, truncated or of the wrong layout raises :class:`DataFileError`
   (a ``ValueError``) naming the file and what was wrong.
 - :func:`synthetic_like` makes labelled synthetic stand-ins, only when called.
+- ``task_data``: the data sets as the tasks read them (:func:`fashion_splits`, :func:`mnist_splits`,
+  :func:`mnist_digits`, :func:`galaxy_images`): sized for the run, scaled to float, recorded in its metrics.
 
 Every loader returns a dict of arrays plus ``info`` with ``info["source"]`` = "real" or
 "synthetic". Images are uint8, labels int64.
@@ -25,6 +27,7 @@ from .idx import read_idx, write_idx
 from .mnist import load_mnist, stratified_split
 from .multimnist import build_multimnist, make_new_sample, make_new_samples
 from .synthetic import synthetic_like
+from .task_data import fashion_splits, galaxy_images, mnist_digits, mnist_splits, to_float
 
 __all__ = [
     "DatasetMissing", "DataFileError", "read_idx", "write_idx",
@@ -33,4 +36,5 @@ __all__ = [
     "load_galaxy10", "GALAXY10_CLASSES", "split_80_10_10", "channel_stats", "normalize", "to_nchw_float",
     "make_new_sample", "make_new_samples", "build_multimnist",
     "synthetic_like",
+    "fashion_splits", "mnist_splits", "mnist_digits", "galaxy_images", "to_float",
 ]

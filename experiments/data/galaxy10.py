@@ -82,21 +82,7 @@ def load_galaxy10(path=None) -> dict:
     except OSError as exc:
         raise DataFileError(f"{p}: not a readable HDF5 file ({exc})") from exc
     with fh:
-        missing = [k for k in ("images", "ans") if k not in fh]
-        if missing:
-            raise DataFileError(f"{p}: expected HDF5 data sets 'images' and 'ans'; missing {missing}, "
-                                 f"found keys {sorted(fh.keys())}")
-        img_ds, ans_ds = fh["images"], fh["ans"]
-        if img_ds.ndim != 4 or img_ds.shape[1:] != IMAGE_SHAPE:
-            hint = (" (256x256 images: this looks like Galaxy10 DECaLS, not the SDSS file the sheet uses)"
-                    if img_ds.shape[1:3] == (256, 256) else "")
-            raise DataFileError(f"{p}: 'images' should have shape (N, 69, 69, 3), found {img_ds.shape}{hint}")
-        if img_ds.dtype != np.uint8:
-            raise DataFileError(f"{p}: 'images' should be uint8, found {img_ds.dtype}")
-        if ans_ds.dtype.kind not in "iu":
-            raise DataFileError(f"{p}: 'ans' should hold integer labels, found dtype {ans_ds.dtype}")
-        images = img_ds[()]
-        labels = np.asarray(ans_ds[()]).astype(np.int64)
+        images, labels = _read_checked(fh, p)
     check_pair(images, labels, f"{p}['images']", f"{p}['ans']", n_classes=10, image_shape=IMAGE_SHAPE)
     return {
         "images": images,
@@ -106,6 +92,24 @@ def load_galaxy10(path=None) -> dict:
                  "class_names": list(CLASS_NAMES),
                  "note": "the sheet says nine classes; the data set has ten (labels 0..9)"},
     }
+
+
+def _read_checked(fh, p):
+    """The ``images`` and ``ans`` data sets of an open HDF5 file, after checking their keys, shapes and dtypes."""
+    missing = [k for k in ("images", "ans") if k not in fh]
+    if missing:
+        raise DataFileError(f"{p}: expected HDF5 data sets 'images' and 'ans'; missing {missing}, "
+                            f"found keys {sorted(fh.keys())}")
+    img_ds, ans_ds = fh["images"], fh["ans"]
+    if img_ds.ndim != 4 or img_ds.shape[1:] != IMAGE_SHAPE:
+        hint = (" (256x256 images: this looks like Galaxy10 DECaLS, not the SDSS file the sheet uses)"
+                if img_ds.shape[1:3] == (256, 256) else "")
+        raise DataFileError(f"{p}: 'images' should have shape (N, 69, 69, 3), found {img_ds.shape}{hint}")
+    if img_ds.dtype != np.uint8:
+        raise DataFileError(f"{p}: 'images' should be uint8, found {img_ds.dtype}")
+    if ans_ds.dtype.kind not in "iu":
+        raise DataFileError(f"{p}: 'ans' should hold integer labels, found dtype {ans_ds.dtype}")
+    return img_ds[()], np.asarray(ans_ds[()]).astype(np.int64)
 
 
 def split_80_10_10(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

