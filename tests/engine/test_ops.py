@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 import tinygrad_edu as te
 from tinygrad_edu.gradcheck.oracle import evaluate, fd_errors, max_errors, torch_errors
 from tinygrad_edu.registry import REGISTRY
-from strategies import KIND_STRATEGIES
+from tests.engine.strategies import KIND_STRATEGIES
 
 SPECS = list(REGISTRY.values())
 FIXED = [pytest.param(spec, case, id=f"{spec.name}-{i}") for spec in SPECS for i, case in enumerate(spec.cases)]

@@ -11,7 +11,7 @@ import tinygrad_edu as te
 import tinygrad_edu.nn as nn
 from tinygrad_edu import optim, serialization
 from tinygrad_edu.serialization import CheckpointError, load, save
-from parity_models import MODELS
+from tests.nn.parity_models import MODELS
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights, from_torch_state_dict, load_into, to_torch_state_dict  # noqa: E402

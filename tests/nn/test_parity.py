@@ -19,7 +19,7 @@ import tinygrad_edu as te
 import tinygrad_edu.nn as enn
 import tinygrad_edu.nn.functional as EF
 from tinygrad_edu import optim as eoptim
-from parity_models import MODELS
+from tests.nn.parity_models import MODELS
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights  # noqa: E402

@@ -1,4 +1,4 @@
-"""A user's own small torch script (for tests/test_run.py): fits a line with nn.Linear + SGD from
+"""A user's own small torch script (for test_run.py): fits a line with nn.Linear + SGD from
 fixed starting weights and prints what a beginner prints. Takes the number of steps as argv[1]."""
 import sys
 

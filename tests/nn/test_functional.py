@@ -2,7 +2,7 @@
 gradient) in float32 and float64 for every layer and loss and their options (odd sizes, stride,
 padding, dilation, groups, output_padding), gradcheck and gradgradcheck in float64, torch's tie
 rule for max pooling, extreme logits, InfoNCE against torch_ref, and the errors for bad input.
-(The registry runs the same ops through finite differences and torch too: tests/test_ops.py.)"""
+(The registry runs the same ops through finite differences and torch too: tests/engine/test_ops.py.)"""
 import numpy as np
 import pytest
 import torch

@@ -20,7 +20,7 @@ from experiments.data import DatasetMissing
 from experiments.registry import RUN_IDS, load_all, run_task
 from experiments.train import fit, load_best
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TASKS = load_all()
 BACKENDS = ["edu", pytest.param("torch", marks=pytest.mark.skipif(
     __import__("importlib").util.find_spec("torch") is None, reason="torch not installed"))]

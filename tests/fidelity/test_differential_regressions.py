@@ -8,7 +8,8 @@ import pytest
 import torch
 
 import tinygrad_edu as te
-from test_fidelity_values import check
+from tests.fidelity.differential_deliberate import _elu_selected
+from tests.fidelity.test_edge_values import check
 
 inf, nan = float("inf"), float("nan")
 f32, f64 = np.float32, np.float64
@@ -154,7 +155,7 @@ def test_norm_at_a_zero_vector_with_a_non_finite_upstream(p, up):
                            f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([[0.7], [0.7]]))
 
 
-# ---- the deliberate differences (tests/differential_deliberate.py): their claims still hold ------
+# ---- the deliberate differences (differential_deliberate.py): their claims still hold ------
 @pytest.mark.parametrize("name", ["hardtanh", "relu6"])
 def test_deliberate_hardtanh_nan_gradient_depends_on_size_in_torch(name):
     def nan_grad(ns, size):
@@ -286,7 +287,6 @@ def test_float32_tanh_agrees_with_torch_bit_for_bit():
 def test_deliberate_elu_second_order_at_an_infinite_gradient():
     """torch: NaN (elu_double_backward multiplies inf by its x < 0 mask); the engine: +inf, the
     limit, which torch's own autograd of elu written with torch.where also gives."""
-    from differential_deliberate import _elu_selected
     x = f32([3363.7, 1551.2, -14665.7, 2.0])
     fn = lambda ns, x: ns.nn.functional.elu(x).expm1()
     torch_g2 = second_order(fn, x, ns=torch)[-1]

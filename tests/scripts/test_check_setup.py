@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHECK = REPO / "scripts" / "check_setup.py"
 NEEDS = [t for t in ("dpkg", "dpkg-query", "latexmk") if shutil.which(t) is None]
 needs_debian = pytest.mark.skipif(bool(NEEDS), reason=f"the set-up check needs {', '.join(NEEDS)} "

@@ -1,6 +1,6 @@
 """derivations/: the PDFs build, every [derive] id has its section, every code and test reference
 exists; plus the numeric claims of the mlph08 derivations (the other topics' claims are in
-tests/test_derivation_claims.py)."""
+tests/by_hand_and_derivations/test_derivation_claims.py)."""
 import ast
 import copy
 import re
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DERIVATIONS = REPO / "derivations"
 TASKS = REPO.parent / "shared" / "TASKS.md"   # CI clones the repo with ../shared beside it
 
@@ -80,7 +80,8 @@ def test_every_code_and_test_reference_exists():
         if function:
             assert function in _defined_names(target), f"{name}: {path} defines no {function}"
         if kind == "test":
-            assert path.startswith("tests/test_") and function.startswith("test_"), f"{name}: {ref}"
+            assert path.startswith("tests/") and Path(path).name.startswith("test_") \
+                and function.startswith("test_"), f"{name}: {ref}"
 
 
 def test_sheet_errors_are_stated():

@@ -1,4 +1,4 @@
-"""Issue 11 item 3: the small pieces of torch's surface that the corpus programs (tests/corpus/)
+"""Issue 11 item 3: the small pieces of torch's surface that the corpus programs (tests/fidelity/corpus/)
 found missing or different, each checked against torch."""
 import numpy as np
 import pytest

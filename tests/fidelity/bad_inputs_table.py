@@ -1,4 +1,4 @@
-"""The table of bad and edge inputs that tests/test_bad_inputs.py runs in torch and in tinygrad_edu.
+"""The table of bad and edge inputs that test_bad_inputs.py runs in torch and in tinygrad_edu.
 
 Each case is ``Case(name, op, fn, notes)``: ``fn(L)`` takes the library module (``torch`` or
 ``tinygrad_edu``) and runs the SAME code in both. ``op`` is the name the engine's error message

@@ -11,7 +11,7 @@ import tinygrad_edu as te
 from tinygrad_edu import worked_example as wx
 
 import torch  # noqa: E402  (the `torch` extra: a required test dependency, failing loudly)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _random_network(rng, widths=(3, 4, 5, 2)):

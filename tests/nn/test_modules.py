@@ -8,7 +8,7 @@ import pytest
 import tinygrad_edu as te
 import tinygrad_edu.nn as nn
 import tinygrad_edu.nn.functional as F
-from parity_models import MODELS
+from tests.nn.parity_models import MODELS
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights  # noqa: E402

@@ -1,4 +1,4 @@
-"""Torch's validation, case by case: every bad or edge input of tests/bad_inputs_table.py runs in
+"""Torch's validation, case by case: every bad or edge input of bad_inputs_table.py runs in
 torch and in tinygrad_edu with the same code.
 
 - torch raises -> the engine raises too, with a message that names the op (and is not a raw
@@ -6,11 +6,9 @@ torch and in tinygrad_edu with the same code.
 - torch returns -> the engine returns the same value, dtype and shape, or raises an error saying
   "not supported in tinygrad_edu" (where it deliberately stops short).
 
-``python tests/test_bad_inputs.py`` prints every case's outcome and the counts.
+``python -m tests.fidelity.test_bad_inputs`` (from the repository root) prints every case's outcome and the counts.
 """
 import collections
-import os
-import sys
 import tempfile
 import warnings
 
@@ -18,9 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, os.path.dirname(__file__))
-import tinygrad_edu as te  # noqa: E402
-from bad_inputs_table import CASES, FILE_CASES  # noqa: E402
+import tinygrad_edu as te
+from tests.fidelity.bad_inputs_table import CASES, FILE_CASES
 
 UNSUPPORTED = "not supported in tinygrad_edu"
 RAW_MESSAGES = ("object is not iterable", "values to unpack", "has no attribute", "not subscriptable",

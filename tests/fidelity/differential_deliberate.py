@@ -1,5 +1,5 @@
 """The one documented list of places where the engine deliberately differs from torch (is more
-exact or more consistent), for the differential test (tests/test_differential.py).
+exact or more consistent), for the differential test (tests/fidelity/test_differential.py).
 
 Each entry names the ops, what differs, why, the reference that shows who is right, and a torch
 substitute: the same function written with plain torch ops so that it has the engine's behaviour.
@@ -11,7 +11,10 @@ what its substitute changes.
 import contextlib
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+
+from tests.fidelity.differential_programs import Program
 
 _TORCH_GELU = torch.nn.functional.gelu
 _TORCH_NORMALIZE = torch.nn.functional.normalize
@@ -96,7 +99,7 @@ DELIBERATE = [
                "gives the finite value",
                "within eps of a zero vector normalize(x) is x / eps, linear, so the second order is finite: "
                "float64 central differences of torch's own first-order gradient with a step below eps agree "
-               "with the engine (tests/test_differential_regressions.py checks it)",
+               "with the engine (tests/fidelity/test_differential_regressions.py checks it)",
                {"normalize": _normalize_zero_safe}),
     Deliberate(("F.elu", "F.celu"), "the gradient at a NaN input, and second order where the first-order "
                "gradient is infinite",
@@ -129,8 +132,6 @@ SECOND_ORDER_NAN = (
 def second_order_reference(program, label_index, positions, execute):
     """Central differences of sum(g * g) over torch's first-order gradients ``g`` (float64 inputs)
     with respect to input ``label_index`` at ``positions`` (flat indices): the float64 reference."""
-    from differential_programs import Program
-    import numpy as np
     leaves = [k for k, a in enumerate(program.arrays) if a.dtype.kind == "f"]
     arrays = [a.astype(np.float64) if a.dtype == np.float32 else a for a in program.arrays]
     which = leaves[label_index]

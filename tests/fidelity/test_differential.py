@@ -1,4 +1,4 @@
-"""Differential test: random small programs (tests/differential_programs.py) run on torch and on
+"""Differential test: random small programs (differential_programs.py) run on torch and on
 the engine from the same arrays; every intermediate value, dtype and shape, every input gradient
 (random upstream gradient) and, on a subset, second-order gradients must agree. Where torch
 raises, the engine must raise too.
@@ -19,8 +19,8 @@ from hypothesis import given, settings
 import hypothesis.strategies as st
 
 import tinygrad_edu as te
-from differential_deliberate import DELIBERATE, second_order_reference
-from differential_programs import Program, programs, run_step
+from tests.fidelity.differential_deliberate import DELIBERATE, second_order_reference
+from tests.fidelity.differential_programs import Program, Step, programs, run_step
 
 
 
@@ -121,7 +121,7 @@ def _raises_honestly(error):
 def compare(program):
     """The first difference between the libraries on ``program`` (a string), or None. A program
     that differs passes if torch with the substitutes of the deliberate differences that concern
-    it (tests/differential_deliberate.py) agrees with the engine everywhere."""
+    it (differential_deliberate.py) agrees with the engine everywhere."""
     e, t = execute(te, program), execute(torch, program)
     why = _difference(program, t, e)
     if why is None:
@@ -282,7 +282,6 @@ def test_known_ill_conditioned_and_deliberate_programs_compare_clean():
     """F.linear in float32 -> .double() -> 1.5 / x at scale 1e4 (float32 rounding blown up by the
     pole: the float64 twin measures it) and info_nce_loss at temperature 0.1 with a zero row
     (torch's NaN second order: a deliberate difference)."""
-    from differential_programs import Step
     r = np.random.default_rng(3)
     x, w, b = (r.standard_normal(s).astype(np.float32) * k for s, k in (((3, 4), 1e4), ((5, 4), 1), ((5,), 1)))
     assert compare(Program([x, w, b], [Step("F.linear", (0, 1, 2)), Step("move:double", (3,)), Step("rdiv", (4,))],

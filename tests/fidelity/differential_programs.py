@@ -1,4 +1,4 @@
-"""Random small programs for the differential test (tests/test_differential.py): what a program
+"""Random small programs for the differential test (test_differential.py): what a program
 is, how hypothesis draws one, how it runs on either library, and how it prints as Python.
 
 A program is a few input arrays and 2-6 steps; each step applies one op to earlier values (inputs
@@ -72,7 +72,7 @@ class Program:
             else:
                 kw = "".join(f", {key}={value!r}" for key, value in step.kwargs.items())
                 lines.append(f"{out} = flat_cat(ns, REGISTRY[{step.op!r}].call(ns, {', '.join(names)}{kw}))"
-                             "  # from tinygrad_edu.registry import REGISTRY; from differential_programs import flat_cat")
+                             "  # from tinygrad_edu.registry import REGISTRY; from tests.fidelity.differential_programs import flat_cat")
         lines.append(f"# backward from {out} with upstream np.random.default_rng({self.upstream_seed}).standard_normal"
                      f"{' (and a second-order pass)' if self.second_order else ''}")
         return "\n".join(lines)

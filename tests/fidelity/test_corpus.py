@@ -1,5 +1,5 @@
 """Issue 11 item 3: a corpus of short programs in the style of the official PyTorch tutorials and
-well-known course notebooks (``tests/corpus/``, one plain module per program, each with
+well-known course notebooks (``tests/fidelity/corpus/``, one plain module per program, each with
 ``import torch`` at the top and a ``main()`` that returns the numbers to compare).
 
 Each program is imported twice under a fresh module name: once with the real ``torch``, once
@@ -27,7 +27,7 @@ _fresh = itertools.count()
 
 
 def load(program, backend):
-    """``tests/corpus/<program>.py`` imported under a fresh name with ``torch`` the real one or the engine."""
+    """``corpus/<program>.py`` imported under a fresh name with ``torch`` the real one or the engine."""
     path = CORPUS / f"{program}.py"
     spec = importlib.util.spec_from_file_location(f"corpus_{program}_{backend}_{next(_fresh)}", path)
     module = importlib.util.module_from_spec(spec)

@@ -11,7 +11,7 @@ import tinygrad_edu
 from tinygrad_edu.run import TORCH_MODULES, torch_bound_to_engine
 
 SCRIPT = pathlib.Path(__file__).parent / "run_scripts" / "fit_line.py"
-ROOT = pathlib.Path(__file__).parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def python(*args):
