@@ -30,7 +30,7 @@ LATEXMK_FLAGS = ["-pdf", "-recorder", "-interaction=nonstopmode", "-halt-on-erro
 GENERATED = ("/var/lib/texmf/", "/etc/texmf/")        # written by tex-common's triggers, owned by none
 TOOLS = {"latexmk": "make pdf", "pdflatex": "make pdf",
          "chromium": "the browser test, tests/report/test_report_page.py",
-         "dot": "the graph tests, tests/engine/test_gradcheck.py"}
+         "dot": "the graph tests, tests/engine/test_viz.py"}
 BASE_PRIORITIES = ("required", "important")
 FIELDS = ["Package", "Status", "Priority", "Essential", "Provides", "Depends", "Pre-Depends"]
 

@@ -1,11 +1,12 @@
-"""ee411.1: the by-hand two-layer sigmoid network against finite differences, the engine and torch."""
+"""tinygrad_edu.by_hand (ee411.1): the by-hand two-layer sigmoid network, its losses and gradient,
+against finite differences, the engine and torch (torch_ref.by_hand)."""
 import ast
 import inspect
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from tinygrad_edu import backend, by_hand
@@ -183,7 +184,6 @@ def test_gradient_on_a_single_sample_batch():
     assert _rel_err(grads["w_1"], _finite_difference(X, y, W)["w_1"]) <= REL_TOL
 
 
-@settings(deadline=None)
 @given(batches)
 def test_gradient_matches_finite_differences_and_torch(batch):
     X, y, w_1, w_2 = batch
@@ -198,7 +198,6 @@ def test_gradient_matches_finite_differences_and_torch(batch):
             np.linalg.norm(ours[key] - theirs[key].numpy()) <= 1e-16
 
 
-@settings(deadline=None)
 @given(batches)
 def test_gradient_matches_the_engine(batch):
     X, y, w_1, w_2 = batch

@@ -1,4 +1,5 @@
-"""nni2.T2: the Hessian from the engine's second-order gradients, and the stationary-point test."""
+"""tinygrad_edu.hessian (nni2.T2): the Hessian from the engine's second-order gradients, and the
+stationary-point test."""
 import numpy as np
 import pytest
 

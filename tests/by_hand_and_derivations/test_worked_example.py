@@ -1,4 +1,5 @@
-"""cpsc663.P3.3: the worked-example backprop tool against autograd (torch and the engine)."""
+"""tinygrad_edu.worked_example (cpsc663.P3.3): the worked-example backprop tool against autograd
+(torch and the engine), and its command line."""
 import json
 import subprocess
 import sys

@@ -1,4 +1,5 @@
-"""Issue 4 item 8 (data): ``TensorDataset``, ``DataLoader`` and ``random_split`` behave like torch's."""
+"""tinygrad_edu.utils.data: ``TensorDataset``, ``DataLoader`` (batching, shuffling, collation) and
+``random_split`` behave like torch.utils.data's."""
 import numpy as np
 import pytest
 

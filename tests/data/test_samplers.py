@@ -1,4 +1,4 @@
-"""Issue 11 items 1-2 (utils.data): samplers, ``ConcatDataset``, ``Subset``, ``random_split`` and
+"""tinygrad_edu.utils.data's samplers, ``ConcatDataset``, ``Subset``, ``random_split`` and
 ``DataLoader(sampler=..., batch_sampler=...)`` against torch.utils.data.
 
 The random streams differ (different generators), so random samplers are checked for what torch's

@@ -1,4 +1,4 @@
-"""The CuPy backend: the same ops on a CUDA device agree with the NumPy backend. Without CuPy and a
+"""tinygrad_edu.backend's CuPy device: the same ops on a CUDA device agree with the NumPy backend. Without CuPy and a
 GPU, "cuda" is the CPU stand-in (tinygrad_edu/fake_cuda.py, switched on for `gpu`-marked tests by
 tests/conftest.py), whose arrays refuse NumPy: a NumPy-only call on the device path fails here."""
 import numpy as np

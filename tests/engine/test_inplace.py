@@ -1,4 +1,4 @@
-"""In-place ops, ``.data`` and the version counter, each run on torch and on the engine with the
+"""tinygrad_edu.Tensor's in-place ops, ``.data`` and the version counter, each run on torch and on the engine with the
 same code (``lib`` is ``torch`` or ``tinygrad_edu``): the tutorials' manual-update idioms train
 exactly as in torch, errors are raised where torch raises, gradients agree where torch computes."""
 import numpy as np

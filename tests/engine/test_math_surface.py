@@ -1,6 +1,7 @@
-"""What the op registry cannot express about the maths surface: argument forms, errors against
-torch's, return types of chunk/split/unbind, einsum's subscript forms, prod's exact gradients with
-zeros, sign in the graph, and the random draws (shapes, dtypes, errors, distributions)."""
+"""The tensor maths that the op registry cannot express: argument forms, errors against torch's,
+return types of chunk/split/unbind, einsum's subscript forms, prod's exact gradients with zeros,
+sign in the graph, the random draws (shapes, dtypes, errors, distributions), bincount, the bitwise
+operators and matmul's out=."""
 import numpy as np
 import pytest
 import torch
@@ -228,3 +229,59 @@ def test_seeds_and_generators_repeat_the_streams():
                                   te.bernoulli(te.full((9,), 0.5), generator=g2).numpy())
     r = te.randint(-3, 3, (1000,)).numpy()
     assert r.min() == -3 and r.max() == 2
+
+
+@pytest.mark.parametrize("values, kwargs", [([0, 2, 2, 5], {}), ([0, 2, 2, 5], dict(minlength=8)), ([], {}),
+                                            ([1, 1, 3], dict(weights=[0.5, 1.0, 2.0])),
+                                            ([1, 1, 3], dict(weights=[1, 2, 3])), ([4], dict(minlength=2))])
+@pytest.mark.parametrize("weight_dtype", [np.float32, np.float64, np.int64])
+def test_bincount_matches_torch(values, kwargs, weight_dtype):
+    x = np.array(values, dtype=np.int64)
+    if "weights" in kwargs:
+        kwargs = dict(kwargs, weights=np.array(kwargs["weights"], dtype=weight_dtype))
+    ours = te.bincount(te.from_numpy(x), **{k: te.from_numpy(v) if k == "weights" else v for k, v in kwargs.items()})
+    theirs = torch.bincount(torch.from_numpy(x),
+                            **{k: torch.from_numpy(v) if k == "weights" else v for k, v in kwargs.items()})
+    assert ours.dtype == theirs.numpy().dtype and ours.tolist() == theirs.tolist()
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("bad", [[-1, 2], [[1, 2]]])
+def test_bincount_refuses_what_torch_refuses(bad):
+    with pytest.raises(RuntimeError, match="1-d non-negative integral") as ours:
+        te.bincount(te.tensor(bad))
+    with pytest.raises(RuntimeError) as theirs:
+        torch.bincount(torch.tensor(bad))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_bincount_with_weights_that_require_grad_says_not_supported():
+    w = te.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not supported in tinygrad_edu: bincount"):
+        te.bincount(te.tensor([0, 1]), weights=w)
+
+
+@pytest.mark.parametrize("op", ["__and__", "__or__", "__xor__"])
+def test_bitwise_operators_on_bool_and_int_tensors_like_torch(op):
+    a, b = np.array([True, False, True, False]), np.array([True, True, False, False])
+    i, j = np.array([6, 3, -2]), np.array([3, 5, 7])
+    for x, y in [(a, b), (i, j)]:
+        ours, theirs = getattr(te.tensor(x), op)(te.tensor(y)), getattr(torch.tensor(x), op)(torch.tensor(y))
+        assert ours.tolist() == theirs.tolist() and ours.dtype == theirs.numpy().dtype
+    assert getattr(te.tensor(i), op)(1).tolist() == getattr(torch.tensor(i), op)(1).tolist()
+    with pytest.raises(RuntimeError):
+        getattr(torch.ones(2), op)(torch.ones(2))
+    with pytest.raises(RuntimeError, match="boolean or integer"):
+        getattr(te.ones(2), op)(te.ones(2))
+
+
+def test_matmul_out_like_torch():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    ours, theirs = te.zeros(2, 4, dtype=te.float64), torch.zeros(2, 4, dtype=torch.float64)
+    r1, r2 = te.matmul(te.tensor(a), te.tensor(b), out=ours), torch.matmul(torch.tensor(a), torch.tensor(b), out=theirs)
+    assert ours.tolist() == theirs.tolist() and r1 is ours and r2 is theirs
+    for L in (te, torch):
+        with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+            L.matmul(L.ones(2, 2, requires_grad=True), L.ones(2, 2), out=L.zeros(2, 2))
+    with pytest.raises(RuntimeError, match="not supported in tinygrad_edu: matmul"):
+        te.matmul(te.ones(2, 2), te.ones(2, 2), out=te.zeros(3))

@@ -1,4 +1,4 @@
-"""Every registered op (tinygrad_edu/registry) against two independent oracles: central finite
+"""Every op of tinygrad_edu.registry against two independent oracles: central finite
 differences in float64 and torch's autograd (float32 and float64, forward, backward with a random
 upstream gradient, and second order). Adding an op to the registry adds it here."""
 import hypothesis.strategies as st

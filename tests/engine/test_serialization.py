@@ -1,5 +1,6 @@
-"""Issue 4 item 5: checkpoints in NumPy's format, written atomically, read back exactly; bad files
-get an error naming the file; state dicts convert to and from torch's with the same keys."""
+"""tinygrad_edu.serialization: checkpoints in NumPy's format, written atomically, read back exactly;
+bad files get an error naming the file; state dicts convert to and from torch's with the same keys
+(torch_ref.convert)."""
 import io
 import os
 from collections import OrderedDict

@@ -1,6 +1,7 @@
-"""The tensor as an object, as torch users see it: printing, Size, format, __index__, grad_fn names
-and next_functions, hooks, torch.autograd.Function, autograd.functional, devices. Every check
-runs the same code on torch and on the engine and compares."""
+"""tinygrad_edu.Tensor as an object, as torch users see it: printing (empty tensors too), Size,
+format, __index__, indexing with a range, the new_* methods, grad_fn names and next_functions,
+hooks, torch.autograd.Function, autograd.functional, devices. Every check runs the same code on
+torch and on the engine and compares."""
 import numpy as np
 import pytest
 import torch
@@ -223,3 +224,30 @@ def test_keyword_forms_and_keepdims_alias_match_torch(expr):
         out = eval(expr)
         values[lib.__name__] = (out.tolist(), str(out.dtype), tuple(out.shape))
     assert values["tinygrad_edu"] == values["torch"]
+
+
+@pytest.mark.parametrize("make", ["tensor([], dtype={m}.long)", "zeros(0, dtype={m}.bool)",
+                                  "zeros(2, 0, dtype={m}.long)", "zeros(2, 0)", "zeros(0)",
+                                  "zeros(0, dtype={m}.float64)"])
+def test_empty_tensors_print_their_dtype_like_torch(make):
+    assert repr(eval("te." + make.format(m="te"))) == repr(eval("torch." + make.format(m="torch")))
+
+
+def test_indexing_with_a_range_like_torch():
+    x = np.arange(12.0).reshape(4, 3)
+    for index in [(range(4), [0, 2, 1, 1]), range(1, 3), (range(0), [])]:
+        ours = te.tensor(x)[index]
+        theirs = torch.tensor(x)[index]
+        assert ours.tolist() == theirs.tolist() and tuple(ours.shape) == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("call", ["new_ones(2, 3)", "new_ones((2, 3), dtype={m}.double)", "new_zeros(2)",
+                                  "new_full((2,), 3.5)", "new_tensor([1.5, 2])", "new_zeros((1, 2), requires_grad=True)",
+                                  "new_empty(0)"])
+@pytest.mark.parametrize("dtype", ["int32", "float64", "float32"])
+def test_new_tensor_methods_take_the_dtype_like_torch(call, dtype):
+    if "requires_grad" in call and dtype == "int32":
+        return  # only floating point tensors can require gradients (both refuse)
+    ours = eval(f"te.zeros(1, dtype=te.{dtype}).{call.format(m='te')}")
+    theirs = eval(f"torch.zeros(1, dtype=torch.{dtype}).{call.format(m='torch')}")
+    assert repr(ours) == repr(theirs)

@@ -1,9 +1,39 @@
-"""The graph picture teaches: small tensors show their values and, after backward, their gradients;
-every op shows its local derivative rule; the EE-411 worked example draws the right gradients."""
+"""tinygrad_edu.viz: the graph in Graphviz's dot names every op with shape and dtype, renders to SVG;
+small tensors show their values and, after backward, their gradients; every op shows its local
+derivative rule; the EE-411 worked example draws the right gradients."""
+import shutil
+
 import numpy as np
+import pytest
 
 import tinygrad_edu as te
 from tinygrad_edu import autograd, by_hand, viz
+
+
+def _small_graph():
+    w = te.tensor([[0.5, -1.0]], requires_grad=True, dtype=te.float64)
+    w.name = "w"
+    x = te.tensor([[2.0], [3.0]], dtype=te.float64)
+    loss = (w @ x).sigmoid().sum()
+    return w, loss
+
+
+def test_dot_names_every_op_with_shape_and_dtype_and_the_named_leaf():
+    _, loss = _small_graph()
+    dot = viz.to_dot(loss)
+    assert dot.startswith("digraph")
+    for op in ("Sum", "Sigmoid", "MatMul"):
+        assert op in dot
+    assert "w\\n(1, 2) float64" in dot and "constant\\n(2, 1) float64" in dot
+    assert dot.count("->") == 4  # w->matmul, x->matmul, matmul->sigmoid, sigmoid->sum
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+def test_render_writes_an_svg(tmp_path):
+    _, loss = _small_graph()
+    path = viz.render(loss, tmp_path / "graph.svg")
+    text = path.read_text()
+    assert "<svg" in text and "MatMul" in text
 
 
 def test_small_tensors_show_values_gradients_and_the_rule():

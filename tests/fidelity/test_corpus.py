@@ -1,5 +1,6 @@
-"""Issue 11 item 3: a corpus of short programs in the style of the official PyTorch tutorials and
-well-known course notebooks (``tests/fidelity/corpus/``, one plain module per program, each with
+"""tinygrad_edu.run.torch_bound_to_engine: torch programs run unchanged on the engine with torch's
+numbers. The programs are a corpus in the style of the official PyTorch tutorials and well-known
+course notebooks (``tests/fidelity/corpus/``, one plain module per program, each with
 ``import torch`` at the top and a ``main()`` that returns the numbers to compare).
 
 Each program is imported twice under a fresh module name: once with the real ``torch``, once

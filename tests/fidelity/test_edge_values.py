@@ -1,51 +1,21 @@
-"""Regression tests for the value, dtype and gradient differences from torch listed in issue 10
-(item 3): each case runs the same code on both libraries from the same arrays and compares the
-output (value, dtype, shape) and every input gradient, NaN and inf included."""
-import warnings
-
+"""Values and gradients at the edges, the same code run on the engine and on torch from the same
+arrays: cosine_similarity's broadcasting and eps, infinite and NaN upstream gradients through masks
+(relu, clamp, max, abs), zero vectors and constant inputs (normalize, std, var), infinite logits, and
+empty or fully ignored batches (losses, max, linear). Output value, dtype and shape and every input
+gradient must agree, NaN and inf included."""
 import numpy as np
 import pytest
 import torch
 
 import tinygrad_edu as te
 import tinygrad_edu.nn.functional as F  # noqa: F401  (makes te.nn.functional resolve)
+from tests.fidelity.same_in_both import check
 
 inf, nan = float("inf"), float("nan")
-
-
-def run(fn, arrays, upstream=None, grads=None, ns=te):
-    """fn(ns, *tensors) on one library: (output, [input gradients]) as NumPy."""
-    grads = range(len(arrays)) if grads is None else grads
-    tensors = [ns.tensor(a, requires_grad=(i in grads and a.dtype.kind == "f")) for i, a in enumerate(arrays)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = fn(ns, *tensors)
-        if out.requires_grad:
-            g = np.ones(tuple(out.shape)) if upstream is None else np.broadcast_to(upstream, tuple(out.shape))
-            out.backward(ns.tensor(np.array(g, dtype=str(out.dtype).replace("torch.", ""))))
-    value = out.detach().numpy() if ns is torch else out.array
-    return value, str(out.dtype).replace("torch.", ""), [None if t.grad is None else
-                                                       (t.grad.numpy() if ns is torch else t.grad.array, str(t.grad.dtype).replace("torch.", ""))
-                                                       for t in tensors]
-
-
-def check(fn, *arrays, upstream=None, grads=None, rtol=1e-6, atol=1e-6):
-    arrays = [np.asarray(a) for a in arrays]
-    ev, ed, eg = run(fn, arrays, upstream, grads, te)
-    tv, td, tg = run(fn, arrays, upstream, grads, torch)
-    assert ed == td, f"dtype: engine {ed}, torch {td}"
-    np.testing.assert_allclose(ev, tv, rtol=rtol, atol=atol, err_msg="value")
-    for i, (e, t) in enumerate(zip(eg, tg)):
-        assert (e is None) == (t is None), f"gradient {i}: engine {e}, torch {t}"
-        if e is not None:
-            assert e[1] == t[1], f"gradient {i} dtype: engine {e[1]}, torch {t[1]}"
-            np.testing.assert_allclose(e[0], t[0], rtol=rtol, atol=atol, err_msg=f"gradient {i}")
-
-
 f32, f64 = np.float32, np.float64
 
 
-# ---- 1. cosine_similarity broadcasts first ---------------------------------------------------
+# ---- cosine_similarity broadcasts first ---------------------------------------------------
 @pytest.mark.parametrize("s1,s2,dim", [((3, 4), (3, 1), 1), ((2,), (), 0), ((3, 4), (4,), 1), ((2, 1, 3), (4, 3), -1)])
 def test_cosine_similarity_broadcasts_before_normalising(s1, s2, dim):
     rng = np.random.default_rng(0)
@@ -62,105 +32,7 @@ def test_cosine_similarity_below_eps_and_of_zero_vectors(x1):
     check(lambda ns, a, b: ns.nn.functional.cosine_similarity(a, b, dim=0), f64(x1), f64([1.0, 0.0]), rtol=1e-9)
 
 
-# ---- 2. a gradient has its tensor's dtype ----------------------------------------------------
-def test_float32_leaf_times_float64_tensor_gets_a_float32_grad():
-    check(lambda ns, a, b: a * b, f32([1.0, 2.0]), f64([3.0, 4.0]))
-    a, b = te.tensor(f32([1.0, 2.0]), requires_grad=True), te.tensor(f64([3.0, 4.0]))
-    (g,) = te.grad((a * b).sum(), [a])
-    assert g.dtype == np.float32
-
-
-# ---- 3. type promotion ------------------------------------------------------------------------
-DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
-
-
-def _operands(kind, dtype, ns):
-    """One operand of a kind: a (2,) tensor, a 0-d tensor, or a Python number of dtype's category."""
-    if kind == "scalar":
-        return {"b": True, "i": 2, "u": 2, "f": 2.5}[np.dtype(dtype).kind]
-    value = np.full((2,) if kind == "tensor" else (), 2).astype(dtype)
-    return ns.tensor(value)
-
-
-def _torch_dtype(x):
-    return str(getattr(x, "dtype", x)).replace("torch.", "")
-
-
-KINDS = [("tensor", "tensor"), ("tensor", "0d"), ("0d", "tensor"), ("0d", "0d"), ("tensor", "scalar"),
-         ("0d", "scalar")]
-
-
-@pytest.mark.parametrize("kinds", KINDS, ids=["-".join(k) for k in KINDS])
-def test_result_type_table_matches_torch(kinds):
-    from tinygrad_edu.dtypes import result_type
-    wrong = []
-    for da in DTYPES:
-        for db in DTYPES:
-            if kinds[1] == "scalar" and db not in ("bool", "int64", "float32"):
-                continue  # a Python number has one dtype per category
-            ta, tb = _operands(kinds[0], da, torch), _operands(kinds[1], db, torch)
-            ea, eb = _operands(kinds[0], da, te), _operands(kinds[1], db, te)
-            expected = _torch_dtype(torch.result_type(ta, tb))
-            got = str(result_type(ea, eb))
-            if got != expected:
-                wrong.append((da, db, got, expected))
-    assert not wrong, f"result_type (a, b, engine, torch): {wrong}"
-
-
-def _call(op, a, b, ns):
-    if op == "where":
-        return ns.where(ns.tensor(np.array([True, False])), a if hasattr(a, "dtype") else a, b)
-    if op == "maximum":
-        a = a if hasattr(a, "dtype") else ns.tensor(a)
-        b = b if hasattr(b, "dtype") else ns.tensor(b)
-        return ns.maximum(a, b)
-    return {"+": lambda: a + b, "*": lambda: a * b, "-": lambda: a - b, "/": lambda: a / b}[op]()
-
-
-@pytest.mark.parametrize("op", ["+", "*", "-", "/", "where", "maximum"])
-@pytest.mark.parametrize("kinds", KINDS, ids=["-".join(k) for k in KINDS])
-def test_real_ops_promote_like_torch(op, kinds):
-    if op == "maximum" and kinds[1] == "scalar":
-        pytest.skip("torch.maximum takes tensors only")
-    wrong, checked = [], 0
-    for da in DTYPES:
-        for db in DTYPES:
-            if kinds[1] == "scalar" and db not in ("bool", "int64", "float32"):
-                continue
-            ta, tb = _operands(kinds[0], da, torch), _operands(kinds[1], db, torch)
-            try:
-                t = _torch_dtype(_call(op, ta, tb, torch))
-            except (RuntimeError, TypeError):
-                t = "raises"  # bool - bool: torch refuses; the engine must too (checked below)
-            try:
-                e = _torch_dtype(_call(op, _operands(kinds[0], da, te), _operands(kinds[1], db, te), te))
-            except (RuntimeError, TypeError, ValueError):
-                e = "raises"
-            checked += 1
-            if e != t and not (t == "raises"):
-                wrong.append((da, db, e, t))
-    assert checked and not wrong, f"{op} (a, b, engine, torch): {wrong}"
-
-
-@pytest.mark.parametrize("fn", [lambda ns, x: x ** 0.5, lambda ns, x: x.clamp(min=0.5), lambda ns, x: x / 2,
-                                lambda ns, x: x + 2.5, lambda ns, x: x ** 2, lambda ns, x: x.clamp(min=1),
-                                lambda ns, x: 2.5 - x, lambda ns, x: 1 / x])
-@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "float16", "float64"])
-def test_integer_and_half_tensors_with_python_numbers(fn, dtype):
-    check(fn, np.array([1, 2, 4], dtype=dtype), rtol=1e-3)
-
-
-def test_float32_with_0d_float64_stays_float32():
-    check(lambda ns, a, b: a + b, f32([1.0]), f64(2.0))
-    check(lambda ns, a, b: a * b, np.array([1, 2], dtype=np.int32), f64(2.0))
-
-
-def test_cat_promotes_like_torch():
-    check(lambda ns, a, b: ns.cat([a, b]), f32([1.0, 2.0]), f64([3.0]))
-    check(lambda ns, a, b: ns.cat([a, b]), np.array([1, 2], dtype=np.int32), f32([3.0]))
-
-
-# ---- 4. masked gradients select --------------------------------------------------------------
+# ---- masked gradients select --------------------------------------------------------------
 INF_UP = f32(inf)
 
 
@@ -203,7 +75,7 @@ def test_masked_backwards_stay_differentiable():
     np.testing.assert_allclose(x.grad.array, tx.grad.numpy(), rtol=1e-12)
 
 
-# ---- 5. singular points ------------------------------------------------------------------------
+# ---- singular points ------------------------------------------------------------------------
 @pytest.mark.parametrize("x", [[0.0, 0.0], [3.0, 4.0], [1e-13, 0.0]])
 def test_normalize_of_a_zero_vector(x):
     check(lambda ns, t: ns.nn.functional.normalize(t, dim=0), f64(x), upstream=f64([1.0, 2.0]), rtol=1e-9)
@@ -254,7 +126,7 @@ def test_bce_with_logits_at_infinite_logits(pos_weight):
     check(fn, f32([inf, -inf, inf, -inf, 30.0, -30.0]), f32([1.0, 1.0, 0.0, 0.5, 0.3, 0.7]), grads=(0,))
 
 
-# ---- 6. empty and fully ignored batches --------------------------------------------------------
+# ---- empty and fully ignored batches --------------------------------------------------------
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 def test_losses_with_every_label_ignored_or_an_empty_batch(loss, reduction):

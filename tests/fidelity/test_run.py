@@ -1,4 +1,4 @@
-"""Issue 11 item 5: ``python -m tinygrad_edu.run script.py [args]`` runs a user's torch script with
+"""tinygrad_edu.run: ``python -m tinygrad_edu.run script.py [args]`` runs a user's torch script with
 ``torch`` (and torch.nn, torch.nn.functional, torch.optim, torch.utils.data, torch.autograd) bound
 to the engine; its output equals the same script's under torch, and user errors exit 2 with one line."""
 import subprocess

@@ -1,4 +1,4 @@
-"""Issue 4 item 8: the top-level function forms of tensor methods (``tinygrad_edu.torch_compat``)
+"""tinygrad_edu.torch_compat: the top-level function forms of tensor methods
 agree with torch's, the package exports them (once its __init__ imports torch_compat), and a
 notebook-style autoencoder snippet that leans on them runs in both libraries with equal numbers."""
 import numpy as np

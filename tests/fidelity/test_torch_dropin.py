@@ -1,5 +1,5 @@
-"""Issue 4 item 8: a student's torch code runs unchanged with ``torch``, ``nn``, ``F``, ``optim``,
-``TensorDataset`` and ``DataLoader`` bound to tinygrad_edu's.
+"""The engine as a drop-in for torch: a student's torch code runs unchanged with ``torch``, ``nn``,
+``F``, ``optim``, ``TensorDataset`` and ``DataLoader`` bound to tinygrad_edu's.
 
 The code under test is kept as SOURCE TEXT and executed twice, once with the real torch names and
 once with tinygrad_edu's: seed 001 (the Galaxy10 CNN class, its validation and training loops and

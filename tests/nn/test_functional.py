@@ -1,8 +1,9 @@
 """tinygrad_edu.nn.functional against torch.nn.functional: forward and backward (random upstream
 gradient) in float32 and float64 for every layer and loss and their options (odd sizes, stride,
 padding, dilation, groups, output_padding), gradcheck and gradgradcheck in float64, torch's tie
-rule for max pooling, extreme logits, InfoNCE against torch_ref, and the errors for bad input.
-(The registry runs the same ops through finite differences and torch too: tests/engine/test_ops.py.)"""
+rule for max pooling, extreme logits, label smoothing, InfoNCE against torch_ref, and the errors
+for bad input. (The registry runs the same ops through finite differences and torch too:
+tests/engine/test_ops.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -187,6 +188,31 @@ def test_cross_entropy_and_nll_match_torch(kw, dtype):
 def test_cross_entropy_of_one_unbatched_sample():
     _compare(lambda a: F.cross_entropy(a, te.tensor(np.int64(3))), lambda a: TF.cross_entropy(a, torch.tensor(3)),
              [_randn(5)], np.float64)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (4,), (3, 4, 2, 2)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore", [False, True])
+def test_cross_entropy_label_smoothing_matches_torch(shape, reduction, ignore):
+    rng = np.random.default_rng(len(shape))
+    x = rng.standard_normal(shape)
+    classes = shape[1] if len(shape) > 1 else shape[0]
+    t_shape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
+    t = rng.integers(0, classes, t_shape)
+    if ignore and t.ndim:
+        t.flat[0] = -100
+    ex, tx = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = te.nn.functional.cross_entropy(ex, te.tensor(t), reduction=reduction, label_smoothing=0.2)
+    theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(t), reduction=reduction, label_smoothing=0.2)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_cross_entropy_label_smoothing_with_class_weight_says_not_supported():
+    with pytest.raises(ValueError, match="not supported in tinygrad_edu: cross_entropy with label_smoothing"):
+        te.nn.functional.cross_entropy(te.zeros(2, 3), te.tensor([0, 1]), weight=te.ones(3), label_smoothing=0.1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

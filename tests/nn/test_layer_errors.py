@@ -1,6 +1,6 @@
-"""Issue 11: where torch refuses a call to one of the new nn functions or layers (batch/layer/group
-norm, embedding, adaptive pooling, unfold/fold, activations, losses, dropout2d), the engine refuses
-it too, and its message carries torch's wording of the problem."""
+"""tinygrad_edu.nn's argument checks: where torch refuses a call to an nn function or layer
+(batch/layer/group norm, embedding, adaptive pooling, unfold/fold, activations, losses, dropout2d),
+the engine refuses it too, and its message carries torch's wording of the problem."""
 import pytest
 
 import tinygrad_edu as te

@@ -1,5 +1,6 @@
-"""Issue 11 item 2: parity of the new layers (batch/layer/group norm, embedding, the activations,
-adaptive pooling, unfold/fold, the new losses) with torch, and of nn.utils' gradient clipping.
+"""tinygrad_edu.nn's layers train as torch.nn's: batch/layer/group norm, embedding, the activations,
+adaptive pooling, unfold/fold and the loss modules, step by step against torch, and nn.utils'
+gradient clipping.
 
 Each layer runs inside a tiny model (a Linear, Conv2d or Embedding in front, so there is always a
 weight to train and an input gradient to pass through the layer), built once with ``torch.nn`` and

@@ -1,5 +1,5 @@
-"""Issue 4 item 3: ``Module`` and the layers behave like torch.nn's (names, order, modes, state,
-dtype, repr, default initialisation), and wrong input gets an error naming the layer."""
+"""tinygrad_edu.nn.Module and the layers behave like torch.nn's (names, order, modes, state, dtype,
+repr, default initialisation), and wrong input gets an error naming the layer."""
 import copy
 
 import numpy as np

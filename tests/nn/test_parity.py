@@ -1,4 +1,5 @@
-"""Issue 4 item 6: every sheet architecture computes the same thing in tinygrad_edu as in torch.
+"""The sheets' architectures (experiments/models.py) compute and train the same in tinygrad_edu.nn as
+in torch.nn.
 
 Each model of ``parity_models.MODELS`` is built once with ``torch.nn`` and once with
 ``tinygrad_edu.nn``, in float64; torch's freshly initialised weights are copied into the edu model

@@ -1,4 +1,4 @@
-"""Issue 11 items 1-2 (lr_scheduler): every schedule's learning rates over 30 steps equal torch's.
+"""tinygrad_edu.optim.lr_scheduler: every schedule's learning rates over 30 steps equal torch's.
 
 Two parameter groups with different rates, the normal call order (optimizer.step() then
 scheduler.step(), which must warn in neither library), the rates (and OneCycleLR's momentum) compared

@@ -1,4 +1,4 @@
-"""Issue 11 items 1-2 (optim): every optimizer and option against torch.optim, step by step.
+"""tinygrad_edu.optim: every optimizer and option against torch.optim, step by step.
 
 For each configuration both libraries take 20 steps from the same float64 weights on the same loss
 (its gradients change from step to step, so the state matters); the parameters and every state

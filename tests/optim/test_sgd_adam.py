@@ -1,4 +1,5 @@
-"""Issue 4 item 4: SGD and Adam follow torch's update rules exactly, and resume identically."""
+"""tinygrad_edu.optim.SGD and Adam follow torch's update rules exactly, take parameter groups, build
+no graph, and resume identically from their state dicts."""
 import numpy as np
 import pytest
 
