@@ -14,6 +14,8 @@ from tinygrad_edu import backend, by_hand
 import torch  # noqa: E402  (the `torch` extra: a required test dependency, failing loudly)
 from torch_ref import by_hand as torch_by_hand  # noqa: E402
 
+pytestmark = pytest.mark.ee411
+
 D, K = 5, 6  # the sheet's sizes
 REL_TOL = 1e-8
 

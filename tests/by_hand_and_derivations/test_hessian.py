@@ -8,6 +8,8 @@ from tinygrad_edu.hessian import classify_stationary_point, gradient, hessian
 
 import torch  # noqa: E402  (the `torch` extra: a required test dependency, failing loudly)
 
+pytestmark = pytest.mark.nni2
+
 
 def _poly(x, lib):  # a cubic with all second derivatives non-zero and x-dependent
     return x[0] ** 3 * x[1] + 2.0 * x[1] ** 2 * x[2] - x[0] * x[2] + 0.5 * x[2] ** 4

@@ -12,6 +12,8 @@ import tinygrad_edu as te
 from tinygrad_edu import worked_example as wx
 
 import torch  # noqa: E402  (the `torch` extra: a required test dependency, failing loudly)
+pytestmark = pytest.mark.cpsc663
+
 REPO = Path(__file__).resolve().parents[2]
 
 

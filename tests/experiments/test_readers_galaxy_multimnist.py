@@ -25,6 +25,7 @@ def small_galaxy(n=30, seed=0):
     return rng.integers(0, 256, (n, 69, 69, 3), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
 
 
+@pytest.mark.mlph08
 def test_galaxy10_reads_small_file(tmp_path, monkeypatch):
     images, ans = small_galaxy()
     path = write_h5(tmp_path / "Galaxy10.h5", images=images, ans=ans)
@@ -38,6 +39,7 @@ def test_galaxy10_reads_small_file(tmp_path, monkeypatch):
     assert load_galaxy10()["info"]["n"] == 30
 
 
+@pytest.mark.mlph08
 @pytest.mark.parametrize("case,pattern", [
     ("no_ans", r"missing \['ans'\], found keys \['images', 'label'\]"),
     ("shape", r"'images' should have shape \(N, 69, 69, 3\), found \(30, 64, 64, 3\)"),
@@ -66,6 +68,7 @@ def test_galaxy10_broken_files(tmp_path, case, pattern):
     assert str(path) in str(err.value)
 
 
+@pytest.mark.mlph08
 def test_galaxy10_missing(tmp_path):
     with pytest.raises(DatasetMissing, match="(?s)Galaxy10.h5.*TINYGRAD_EDU_GALAXY10.*load_galaxy10\\(path="):
         load_galaxy10()
@@ -73,6 +76,7 @@ def test_galaxy10_missing(tmp_path):
         load_galaxy10(tmp_path / "x.h5")
 
 
+@pytest.mark.mlph08
 def test_split_80_10_10():
     for n, sizes in [(1000, (800, 100, 100)), (21785, (17428, 2178, 2179)), (7, (5, 0, 2))]:
         parts = split_80_10_10(n, seed=0)
@@ -83,6 +87,7 @@ def test_split_80_10_10():
     assert not np.array_equal(a[2], split_80_10_10(1000, seed=6)[2])
 
 
+@pytest.mark.mlph08
 def test_to_nchw_float():
     x = np.random.default_rng(0).integers(0, 256, (4, 69, 69, 3), dtype=np.uint8)
     x[0, 0, 0] = [0, 255, 51]
@@ -94,6 +99,7 @@ def test_to_nchw_float():
         to_nchw_float(x.astype(np.float32))
 
 
+@pytest.mark.mlph08
 def test_channel_stats_train_only():
     rng = np.random.default_rng(0)
     x = rng.normal(0.0, 1.0, (100, 3, 4, 4)).astype(np.float32)
@@ -113,6 +119,7 @@ def test_channel_stats_train_only():
     np.testing.assert_allclose((m2, s2), (mean, std))
 
 
+@pytest.mark.mlph08
 def test_normalize_matches_formula():
     rng = np.random.default_rng(0)
     x = rng.random((2, 3, 5, 5)).astype(np.float32)
@@ -132,6 +139,7 @@ def test_normalize_matches_formula():
 
 
 # ---------------------------------------------------------------- MultiMNIST
+@pytest.mark.ee411
 def test_make_new_sample_placement_and_overlap():
     rng = np.random.default_rng(0)
     x1 = rng.integers(0, 256, (28, 28), dtype=np.uint8)
@@ -155,6 +163,7 @@ def test_make_new_sample_placement_and_overlap():
         make_new_sample(x1[:, 1:], x2)
 
 
+@pytest.mark.ee411
 def test_build_multimnist():
     n = 50
     images = (np.arange(n, dtype=np.uint8) + 1)[:, None, None] * np.ones((1, 28, 28), np.uint8)

@@ -97,6 +97,7 @@ def test_write_idx_rejects_int64(tmp_path):
 
 
 # ---------------------------------------------------------------- Fashion-MNIST
+@pytest.mark.ee411
 def test_fashion_reader_small_files(tmp_path):
     arrays = write_idx_set(tmp_path, gz=False)
     write_idx(tmp_path / (NAMES["test_labels"] + ".gz"), arrays["test_labels"])  # plain wins over .gz
@@ -109,12 +110,14 @@ def test_fashion_reader_small_files(tmp_path):
     assert len(FASHION_MNIST_CLASSES) == 10 and FASHION_MNIST_CLASSES[9] == "Ankle boot"
 
 
+@pytest.mark.ee411
 def test_fashion_env_var(tmp_path, monkeypatch):
     arrays = write_idx_set(tmp_path)
     monkeypatch.setenv("TINYGRAD_EDU_FASHION_MNIST", str(tmp_path))
     np.testing.assert_array_equal(load_fashion_mnist()["test_images"], arrays["test_images"])
 
 
+@pytest.mark.ee411
 def test_fashion_count_mismatch(tmp_path):
     write_idx_set(tmp_path, train_labels=np.zeros(11, np.uint8))
     with pytest.raises(ValueError, match="mismatch.*holds 12 images.*holds 11 labels") as err:
@@ -122,18 +125,21 @@ def test_fashion_count_mismatch(tmp_path):
     assert NAMES["train_labels"] in str(err.value) and NAMES["train_images"] in str(err.value)
 
 
+@pytest.mark.ee411
 def test_fashion_label_out_of_range(tmp_path):
     write_idx_set(tmp_path, test_labels=np.array([0, 1, 10, 3, 12], np.uint8))
     with pytest.raises(ValueError, match=r"t10k-labels.*0\.\.9.*2 outside.*\[10, 12\]"):
         load_fashion_mnist(tmp_path)
 
 
+@pytest.mark.ee411
 def test_fashion_wrong_image_shape(tmp_path):
     write_idx_set(tmp_path, train_images=np.zeros((12, 28, 27), np.uint8))
     with pytest.raises(ValueError, match=r"train-images.*\(N, 28, 28\).*\(12, 28, 27\)"):
         load_fashion_mnist(tmp_path)
 
 
+@pytest.mark.ee411
 def test_fashion_missing_message(tmp_path, monkeypatch):
     write_idx_set(tmp_path)
     (tmp_path / (NAMES["test_images"] + ".gz")).unlink()
@@ -157,6 +163,7 @@ def real_fashion():
     return load_fashion_mnist()
 
 
+@pytest.mark.ee411
 def test_real_fashion_mnist(real_fashion):
     d = real_fashion
     assert d["train_images"].shape == (60000, 28, 28) and d["test_images"].shape == (10000, 28, 28)
@@ -166,6 +173,7 @@ def test_real_fashion_mnist(real_fashion):
     assert d["info"]["source"] == "real" and all(str(FASHION_DIR) in f for f in d["info"]["files"])
 
 
+@pytest.mark.ee411
 def test_split_train_val(real_fashion):
     x, y = real_fashion["train_images"], real_fashion["train_labels"]
     xt, yt, xv, yv = split_train_val(x, y, seed=3)
@@ -181,6 +189,7 @@ def test_split_train_val(real_fashion):
         split_train_val(ids, ids, n_train=50001)
 
 
+@pytest.mark.ee411
 def test_pixel_permutation():
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)

@@ -83,6 +83,7 @@ def test_cli_run_writes_outputs_and_missing_galaxy_exits_2(tmp_path, capsys):
     assert main(["run", "no.such.id", "--quick", "--out", str(tmp_path)]) == 2
 
 
+@pytest.mark.mlph08
 def test_cli_synthetic_galaxy_says_so(tmp_path):
     assert main(["run", "mlph08.1b", "--quick", "--out", str(tmp_path)]) == 0   # no data needed
     assert main(["run", "mlph08.1a", "--quick", "--synthetic", "--out", str(tmp_path)]) == 0
@@ -199,6 +200,7 @@ def test_resume_restores_the_schedule_and_batchnorm(backend, tmp_path):
         np.testing.assert_allclose(w1[k], w2[k], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.ee411
 def test_augmentation_is_a_seeded_flip_and_shift():
     from experiments.augment import flip_and_shift
     x = np.random.default_rng(0).random((32, 1, 28, 28)).astype(np.float32)
@@ -211,6 +213,7 @@ def test_augmentation_is_a_seeded_flip_and_shift():
         assert any(np.array_equal(out, c) for c in candidates)
 
 
+@pytest.mark.mlph08
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_rotation_averaged_galaxy_model_is_exactly_invariant(backend):
     B = get_backend(backend)
@@ -241,6 +244,7 @@ def test_models_compute_the_same_function_on_both_backends():
     assert M.count_parameters(M.fashion_cnn(E)) == 29066
 
 
+@pytest.mark.mlph08
 def test_positional_encoding_uses_the_sheets_formula():
     from experiments.tasks_mlph08 import positional_encoding
     E = positional_encoding(256, 64)
@@ -270,6 +274,7 @@ def test_quick_runs_of_both_backends_start_from_the_same_weights(task_id, key, o
     assert abs(first["edu"] - first["torch"]) < 1e-4, first
 
 
+@pytest.mark.mlph08
 def test_galaxy_tasks_read_a_user_file_as_real_data(tmp_path):
     """Galaxy10 has no offline source here, so the real-data path runs on a small file of the real layout."""
     h5py = pytest.importorskip("h5py")

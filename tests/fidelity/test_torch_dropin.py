@@ -208,6 +208,7 @@ def _galaxy_data(n=128):
     return raw_images, raw_labels
 
 
+@pytest.mark.mlph08
 def test_seed_001_validation_matches_torch_with_the_same_weights():
     raw_images, raw_labels = _galaxy_data()
     spaces = {}
@@ -222,6 +223,7 @@ def test_seed_001_validation_matches_torch_with_the_same_weights():
     assert repr(spaces["edu"]["model"]) == repr(spaces["torch"]["model"])
 
 
+@pytest.mark.mlph08
 def test_seed_001_training_loop_and_test_evaluation_run_on_edu(capsys):
     raw_images, raw_labels = _galaxy_data()
     ns = run(SEED_001_DATA + SEED_001_MODEL + SEED_001_VALIDATE + SEED_001_TRAIN, "edu", raw_images=raw_images,
@@ -232,6 +234,7 @@ def test_seed_001_training_loop_and_test_evaluation_run_on_edu(capsys):
     assert "Epoch 2/2, Training Loss:" in capsys.readouterr().out
 
 
+@pytest.mark.mlph08
 def test_seed_001_visualisation_indexing():
     raw_images, raw_labels = _galaxy_data(20)
     outs = {}
@@ -261,6 +264,7 @@ class RandomPermutation(object):
 """
 
 
+@pytest.mark.ee411
 def test_seed_002_random_permutation():
     img = np.random.default_rng(0).random((1, 28, 28)).astype(np.float32)
     perms = {}
@@ -318,6 +322,7 @@ def train(model, optimizer, loader, epochs):
 """
 
 
+@pytest.mark.ee411
 @pytest.mark.parametrize("config", ["sgd", "sgd_nesterov", "adam"])
 def test_fashion_mlp_notebook_trains_like_torch(config):
     rng = np.random.default_rng(1)
@@ -385,6 +390,7 @@ optimizer.load_state_dict(checkpoint["optimizer"])
 """
 
 
+@pytest.mark.ee411
 def test_multitask_notebook_with_checkpoint(tmp_path):
     rng = np.random.default_rng(2)
     t = edu_torch()

@@ -5,8 +5,12 @@ the models that are actually trained.
 ``MODELS`` maps a name to (builder, input shape of one sample, kind), where kind says which loss
 the parity test puts on the outputs: "classify" (cross-entropy on 10 classes), "multitask" (the
 mean of two cross-entropies) or "reconstruct" (mean squared error against the input).
+``MODEL_PARAMS`` parametrizes a test over them, each id with the task the model is built for, so
+``-m ee411`` (tests/conftest.py) and ``-k ee411.2.3`` select a sheet's or a task's models.
 """
 import functools
+
+import pytest
 
 from experiments import models as M
 
@@ -24,3 +28,9 @@ MODELS = {
     "conv_autoencoder_skip": (M.conv_autoencoder_skip, (1, 28, 28), "reconstruct"),
     "strided_autoencoder": (functools.partial(M.strided_autoencoder, latent=10), (1, 28, 28), "reconstruct"),
 }
+
+TASK = {"galaxy_cnn": "mlph08.1b", "rotation_invariant_galaxy": "mlph08.1f", "fashion_mlp": "ee411.2.2",
+        "fashion_cnn": "ee411.2.3", "fashion_cnn_better": "ee411.2.6", "multitask_lenet": "ee411.3.3",
+        "mnist_cnn40": "cpsc663.P4.2", "dense_autoencoder": "cpsc663.P5.4", "conv_autoencoder": "cpsc663.P6.1",
+        "conv_autoencoder_skip": "cpsc663.P6.2", "strided_autoencoder": "nni2.1"}
+MODEL_PARAMS = [pytest.param(name, id=f"{name}-{TASK[name]}") for name in MODELS]

@@ -8,7 +8,7 @@ import pytest
 import tinygrad_edu as te
 import tinygrad_edu.nn as nn
 import tinygrad_edu.nn.functional as F
-from tests.nn.parity_models import MODELS
+from tests.nn.parity_models import MODEL_PARAMS, MODELS
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights  # noqa: E402
@@ -49,7 +49,7 @@ def test_registration_names_and_order_match_torch():
     assert em.scale == 2.0 and "scale" not in dict(em.named_parameters())
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_repr_and_state_dict_layout_match_torch(name):
     builder = MODELS[name][0]
     tm, em = builder(torch.nn), builder(nn)

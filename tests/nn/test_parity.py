@@ -20,7 +20,7 @@ import tinygrad_edu as te
 import tinygrad_edu.nn as enn
 import tinygrad_edu.nn.functional as EF
 from tinygrad_edu import optim as eoptim
-from tests.nn.parity_models import MODELS
+from tests.nn.parity_models import MODEL_PARAMS, MODELS
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights  # noqa: E402
@@ -79,7 +79,7 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]  # gpu: CuPy, or 
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_forward_and_gradients_match_torch(name, device):
     tm, em, shape, kind = _build(name)
     em.to(device)
@@ -104,7 +104,7 @@ def _optimizers(tm, em, which):
 
 
 @pytest.mark.parametrize("which", ["sgd_nesterov", "adam"])
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_training_steps_match_torch(name, which):
     tm, em, shape, kind = _build(name)
     topt, eopt = _optimizers(tm, em, which)
