@@ -29,8 +29,8 @@ DERIVATIONS = REPO / "derivations"
 LATEXMK_FLAGS = ["-pdf", "-recorder", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 GENERATED = ("/var/lib/texmf/", "/etc/texmf/")        # written by tex-common's triggers, owned by none
 TOOLS = {"latexmk": "make pdf", "pdflatex": "make pdf",
-         "chromium": "the browser test, tests/test_report_page.py",
-         "dot": "the graph tests, tests/test_viz_and_gradcheck.py"}
+         "chromium": "the browser test, tests/report/test_report_page.py",
+         "dot": "the graph tests, tests/engine/test_viz.py"}
 BASE_PRIORITIES = ("required", "important")
 FIELDS = ["Package", "Status", "Priority", "Essential", "Provides", "Depends", "Pre-Depends"]
 

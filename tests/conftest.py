@@ -1,5 +1,7 @@
-"""Shared test settings: the one hypothesis profile, the --runslow switch, one torch thread."""
+"""Shared test settings: the one hypothesis profile, the --runslow switch, the sheet markers, one
+torch thread."""
 import os
+import re
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -39,7 +41,26 @@ def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
 
 
+def _sheets(config):
+    """The sheet markers: those that setup.cfg describes as "sheet <id>'s tasks"."""
+    entries = [line.split(":", 1) for line in config.getini("markers")]
+    return [name for name, text in entries if text.strip().startswith(f"sheet {name}'s")]
+
+
+def _mark_sheets(config, items):
+    """A test whose name or parameter id carries a task id ("ee411.2.2") or a sheet id
+    ("test_cpsc663_...") gets that sheet's marker; tests of a sheet's tasks that carry neither are
+    marked explicitly in their files."""
+    sheet_id = re.compile(r"(?<![a-z0-9])(%s)(?![0-9])" % "|".join(_sheets(config)))
+    for item in items:
+        for sheet in sorted(set(sheet_id.findall(item.name))):
+            if item.get_closest_marker(sheet) is None:
+                item.add_marker(sheet)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
+    _mark_sheets(config, items)
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow (make test-all)")

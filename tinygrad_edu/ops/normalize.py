@@ -2,7 +2,7 @@ r"""Normalisation over some axes as one op (batch_norm, layer_norm and group_nor
 
 Composed from engine ops, normalisation costs about ten nodes and their backward passes; fused, it
 is one node whose backward is the closed form. The composed form stays beside it in
-``nn/_functional_norm.py`` (``normalise_composed``) as the reference a test compares it with
+``nn/_functional/normalization.py`` (``normalise_composed``) as the reference a test compares it with
 (tests check both against torch, first and second order).
 """
 from ..autograd import Function

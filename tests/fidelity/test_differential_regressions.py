@@ -1,0 +1,303 @@
+"""Ops at the inputs where the differential test's large profile found the engine and torch apart
+(clamp with tensor bounds, the elu family, hardswish, norms, max pooling, atan2, einsum, softplus,
+kl_div, prod, adaptive pooling, tanh): each runs the same code on both libraries from the same
+arrays and compares values, dtypes, gradients and, where the cause was second order, gradients of
+gradients; and the deliberate differences of differential_deliberate.py still hold."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_edu as te
+from tests.fidelity.differential_deliberate import _elu_selected
+from tests.fidelity.same_in_both import check
+
+inf, nan = float("inf"), float("nan")
+f32, f64 = np.float32, np.float64
+
+
+def second_order(fn, *arrays, upstream=None, ns=te):
+    """(value, first-order gradients, gradient of sum(g * g)) of ``fn`` on one library, as NumPy."""
+    grad = torch.autograd.grad if ns is torch else te.grad
+    xs = [ns.tensor(np.asarray(a), requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = fn(ns, *xs)
+        up = np.ones(tuple(out.shape)) if upstream is None else np.broadcast_to(upstream, tuple(out.shape))
+        gs = grad([out], xs, grad_outputs=[ns.tensor(np.asarray(up, dtype=np.asarray(arrays[0]).dtype))],
+                  create_graph=True)
+        g2 = grad([sum((g * g).sum() for g in gs)], xs, allow_unused=True)
+    as_np = (lambda t: t.detach().numpy()) if ns is torch else (lambda t: t.array)
+    return [as_np(out)] + [as_np(g) for g in gs] + [None if g is None else as_np(g) for g in g2]
+
+
+def check_second_order(fn, *arrays, upstream=None, rtol=1e-6, atol=1e-6):
+    engine, reference = second_order(fn, *arrays, upstream=upstream), second_order(fn, *arrays, upstream=upstream, ns=torch)
+    for k, (e, t) in enumerate(zip(engine, reference)):
+        if t is None or e is None:
+            e, t = (np.zeros_like(t) if e is None else e), (np.zeros_like(e) if t is None else t)
+        np.testing.assert_allclose(e, t, rtol=rtol, atol=atol, err_msg=f"output {k} (value, grads, grads2)")
+
+
+# ---- clamp with tensor bounds: torch's whole gradients, never halves ---------------------------
+CLAMP_X = f64([1.0, 2.0, 3.0, nan, 0.0, 5.0, -1.0])
+CLAMP_LO = f64([1.0, nan, 0.0, 0.0, 4.0, 2.0, 0.5])
+CLAMP_HI = f64([2.0, 3.0, nan, 1.0, 3.0, 5.0, 0.5])
+
+
+def test_clamp_with_tensor_bounds_gives_ties_to_the_input():
+    check(lambda ns, x, lo, hi: ns.clamp(x, lo, hi), CLAMP_X, CLAMP_LO, CLAMP_HI, upstream=np.arange(1.0, 8.0))
+
+
+@pytest.mark.parametrize("side", ["min", "max"])
+def test_clamp_with_one_tensor_bound_gives_ties_to_the_input(side):
+    check(lambda ns, x, b: x.clamp(**{side: b}), CLAMP_X, CLAMP_LO, upstream=np.arange(1.0, 8.0))
+
+
+def test_clamp_with_a_tensor_bound_broadcasts_and_promotes():
+    check(lambda ns, x, lo, hi: x.clamp(min=lo, max=hi), f32([[0.5, 2.0, -1.0], [1.0, 0.0, 3.0]]), f64([0.0, 0.0, 0.5]),
+          f64(1.0))
+    check(lambda ns, x, lo: x.clamp(min=lo), f32([[0.5, 2.0], [1.0, 0.0]]), f64(0.5))
+
+
+def test_clamp_mixing_a_tensor_and_a_number_bound_is_torch_s():
+    x = f32([0.5, 2.0, -1.0])
+    check(lambda ns, x: x.clamp(min=ns.tensor(0.0, dtype=ns.float64), max=1), x)  # a 0-d tensor reads as a number
+    for ns in (torch, te):
+        with pytest.raises(TypeError, match="clamp"):
+            ns.tensor(x).clamp(min=ns.tensor([0.0, 0.0, 0.0]), max=1.0)
+
+
+# ---- elu/celu at exactly 0: torch's first derivative (the negative side's), second derivative 0 --
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.celu(x, alpha=2.0), lambda ns, x: ns.nn.functional.elu(x),
+                                lambda ns, x: ns.nn.functional.elu(x, alpha=0.5)], ids=["celu", "elu", "elu_alpha"])
+def test_elu_family_at_zero_matches_torch_to_second_order(fn):
+    check_second_order(fn, f64([0.0, -0.0, 1.0, -1.0, 0.5]), upstream=f64([1.0, -0.5, 2.0, 1.0, 3.0]))
+
+
+# ---- hardswish: torch's formula (NaN at -inf and NaN) and torch's gradient at -3 and 3 ----------
+def test_hardswish_values_and_gradients_at_the_edges_and_infinities():
+    x = f64([-inf, inf, nan, -3.0, 3.0, 0.0, -1e30, 1e30, -2.0, 2.5])
+    check(lambda ns, x: ns.nn.functional.hardswish(x), x)
+    check_second_order(lambda ns, x: ns.nn.functional.hardswish(x), f64([-3.0, 3.0, 0.0, -4.0, 4.0, 1.5]),
+                       upstream=f64([1.0, 2.0, -1.0, 1.0, 1.0, 0.5]))
+
+
+# ---- p-norms with p < 1 at zero elements: first order 0, second order NaN as torch's ----------
+@pytest.mark.parametrize("p", [0.5, -1])
+@pytest.mark.parametrize("x", [[[0.0, -0.86, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0, 2.0]]], ids=["zero_rows", "one_zero"])
+def test_norm_below_one_at_zero_elements_to_second_order(p, x):
+    check_second_order(lambda ns, x: x.norm(p=p, dim=1, keepdim=True), f64(x), upstream=f64([[0.7]] * len(x)))
+
+
+# ---- negative and infinite p-norms of nothing raise, as torch's ---------------------------------
+@pytest.mark.parametrize("p", [-1, -0.5, float("-inf"), float("inf")])
+@pytest.mark.parametrize("dim", [1, -1, None, (0, 1), 0])
+def test_norm_without_identity_over_an_empty_dimension_raises_like_torch(p, dim):
+    outcomes = []
+    for ns in (torch, te):
+        try:
+            outcomes.append(tuple(ns.linalg.vector_norm(ns.zeros(2, 0), p, dim=dim).shape))
+        except RuntimeError as error:
+            outcomes.append(str(error).replace(" ", ""))  # torch's message lacks a space before "because"
+    assert outcomes[0] == outcomes[1]
+
+
+# ---- max pooling selects its gradient: an inf or NaN upstream stays at the window's maximum ------
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=(2, 3), stride=1, dilation=(2, 1)), dict(kernel_size=2),
+                                    dict(kernel_size=2, stride=1, padding=1)])
+def test_max_pool_gradient_is_selected_not_multiplied(kwargs):
+    x = np.random.default_rng(0).choice(f64([1.0, 100.0, -100.0, 1e4, -1e4, 0.0, 3.0]), size=(1, 2, 5, 6))
+    check(lambda ns, x: ns.nn.functional.max_pool2d(x, **kwargs).exp(), x)
+    check_second_order(lambda ns, x: (ns.nn.functional.max_pool2d(x, **kwargs) * 50.0).exp(), x * 0.1)
+
+
+# ---- elu/celu of tiny negatives: expm1, not exp - 1 (which rounds to 0, so log gives -inf) ------
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.elu(x, alpha=0.5).log(),
+                                lambda ns, x: ns.nn.functional.celu(x, alpha=2.0)], ids=["elu_log", "celu"])
+def test_elu_family_of_tiny_negatives(fn):
+    check(fn, f32([-3.3e-32, -1e-10, -1e-20, -0.0, -2.0]), rtol=1e-6, atol=0)
+
+
+# ---- atan2 at the origin: first order 0, second order NaN, as torch's ---------------------------
+def test_atan2_at_the_origin_to_second_order():
+    x = f64([1.0, 0.0, -1.0, 0.0])
+    check_second_order(lambda ns, a: ns.atan2(a, a)[0], x)
+    check_second_order(lambda ns, a, b: ns.atan2(a, b), x, f64([0.0, 0.0, 2.0, 1.0]), upstream=f64([1.0, 0.5, -1.0, 2.0]))
+
+
+# ---- gelu, silu, mish: one product in backward (torch's fused form), so inf upstream stays inf --
+@pytest.mark.parametrize("name,kwargs", [("gelu", {}), ("gelu", dict(approximate="tanh")), ("silu", {}), ("mish", {})])
+def test_fused_activations_keep_an_infinite_upstream_gradient(name, kwargs):
+    fn = lambda ns, x: getattr(ns.nn.functional, name)(x, **kwargs).expm1()  # expm1' = inf at large values
+    check(fn, f32([6710.6, 100.0, 0.5, -2.0, -30.0]), rtol=1e-5)
+    check_second_order(lambda ns, x: getattr(ns.nn.functional, name)(x, **kwargs), f64([0.5, -2.0, 3.0, 0.0]),
+                       upstream=f64([1.0, -0.5, 2.0, 1.5]))
+
+
+def test_sign_of_nan_is_zero_like_torch():
+    check(lambda ns, x: x.log2().sign() * x, f64([-1.0, 0.0, 2.0, 0.5]))
+
+
+# ---- einsum with a repeated letter: the gradient is selected onto the diagonal --------------------
+def test_einsum_diagonal_gradient_is_selected():
+    x = np.random.default_rng(0).standard_normal((3, 3))
+    check(lambda ns, x: ns.einsum("ii->i", x).log2().log2(), x)
+    check(lambda ns, x: ns.einsum("iji->j", x.reshape(3, 1, 3).expand(3, 2, 3)).log(), x)
+
+
+# ---- the 2-norm at a zero vector: torch multiplies the upstream by the selected x / z --------------
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, float("inf")])
+@pytest.mark.parametrize("up", [nan, inf, 1.0])
+def test_norm_at_a_zero_vector_with_a_non_finite_upstream(p, up):
+    check(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1), f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([up, up]))
+    if p not in (1, float("inf")):  # piecewise linear: no second order
+        check_second_order(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=True),
+                           f64([[0.0, 0.0], [0.0, 1.0]]), upstream=f64([[0.7], [0.7]]))
+
+
+# ---- the deliberate differences (differential_deliberate.py): their claims still hold ------
+@pytest.mark.parametrize("name", ["hardtanh", "relu6"])
+def test_deliberate_hardtanh_nan_gradient_depends_on_size_in_torch(name):
+    def nan_grad(ns, size):
+        x = ns.tensor(np.full(size, nan), requires_grad=True)
+        getattr(ns.nn.functional, name)(x).sum().backward()
+        return float(x.grad[0])
+    assert (nan_grad(torch, 7), nan_grad(torch, 8)) == (1.0, 0.0)
+    assert (nan_grad(te, 7), nan_grad(te, 8)) == (0.0, 0.0)
+
+
+def test_deliberate_gelu_at_plus_inf():
+    assert np.isnan(torch.nn.functional.gelu(torch.full((8,), inf))[0].item())  # float32, vectorised lanes
+    assert torch.nn.functional.gelu(torch.tensor([inf], dtype=torch.float64))[0].item() == inf
+    assert te.nn.functional.gelu(te.tensor([inf]))[0].item() == inf
+    for ns in (torch, te):  # the limit: gelu(x) = x for huge x, in both
+        assert ns.nn.functional.gelu(ns.tensor([1e300], dtype=ns.float64))[0].item() == 1e300
+
+
+# ---- the inf-norms: amax's gradient, but a NaN norm passes none (torch's rule) --------------------
+@pytest.mark.parametrize("p", [inf, -inf])
+@pytest.mark.parametrize("x,up", [([[3.0, -3.0, 1.0], [nan, 2.0, -5.0]], 1.0), ([[3.0, -3.0, 1.0], [nan, 2.0, 1.0]], inf),
+                                  ([[3.0, -3.0, 1.0], [2.0, 2.0, 1.0]], nan)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_inf_norm_gradient_with_nan_and_inf(p, x, up, keepdim):
+    check(lambda ns, x: ns.linalg.vector_norm(x, p, dim=1, keepdim=keepdim), f64(x), upstream=f64(up))
+    check(lambda ns, x: ns.linalg.vector_norm(x, p), f64(x), upstream=f64(up))
+
+
+# ---- softplus exactly at its threshold: torch's slope there, second order 0 ----------------------
+def test_softplus_at_the_threshold_to_second_order():
+    fn = lambda ns, x: ns.nn.functional.softplus(x, beta=2.0, threshold=2.0)
+    check_second_order(fn, f64([1.0, -1.0, 0.99, 1.01, 5.0]), upstream=f64([1.0, 2.0, -1.0, 0.5, 1.0]))
+    check_second_order(lambda ns, x: ns.nn.functional.softplus(x, threshold=3.0), f64([3.0, 2.0, 4.0]))
+
+
+def test_deliberate_normalize_second_order_at_a_zero_vector():
+    """torch's second order is NaN at the zero row; the engine's equals float64 central differences
+    of torch's own first-order gradient (steps far below eps, where normalize is x / eps)."""
+    x, w = f64([[0.0, 0.0], [1.0, -2.0]]), f64([[0.5, -1.5], [2.0, 1.0]])
+    fn = lambda ns, x: (ns.nn.functional.normalize(x, dim=1, eps=1e-8) * ns.tensor(w)).sum()
+
+    def torch_objective(a):
+        t = torch.tensor(a, requires_grad=True)
+        g, = torch.autograd.grad(fn(torch, t), [t])
+        return float((g * g).sum())
+    engine = second_order(fn, x)[2]
+    assert np.isnan(second_order(fn, x, ns=torch)[2][0]).all()
+    h = 1e-12
+    for j in range(2):
+        up, down = x.copy(), x.copy()
+        up[0, j] += h
+        down[0, j] -= h
+        reference = (torch_objective(up) - torch_objective(down)) / (2 * h)
+        assert abs(engine[0, j] - reference) <= 1e-3 * max(1.0, abs(reference))
+
+
+@pytest.mark.parametrize("fn", [lambda ns, x: ns.nn.functional.elu(x.log2(), alpha=0.5),
+                                lambda ns, x: ns.nn.functional.celu(x.log10(), alpha=2.0)], ids=["elu", "celu"])
+def test_elu_family_gradient_at_nan_takes_the_positive_side(fn):
+    check(fn, f64([-1.0, 0.5, 2.0, -3.0]), upstream=f64([1.0, 2.0, -1.0, 3.0]))
+
+
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_var_and_std_of_equal_values_are_exactly_zero(dtype):
+    x = dtype([[-0.4848108630131541] * 3, [1.1484124204775177] * 3, [1e4, 1e4, 1e4], [inf, inf, inf]])
+    check(lambda ns, x: x.var(dim=1), x)
+    check(lambda ns, x: x.std(dim=1, keepdim=True) + x, x[:3])
+
+
+# ---- kl_div's target gradient: torch's xlogy halves (NaN at t = 0, 0 at t < 0 under a zero upstream) --
+@pytest.mark.parametrize("up", [0.0, 1.0, 2.5])
+def test_kl_div_target_gradient_at_zero_and_negative_targets(up):
+    check(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="none"), f64([0.5, 0.5, 0.5, -1.0]),
+          f64([-2.0, 0.0, 2.0, 0.3]), upstream=f64([up, up, up, 0.0]))
+    check_second_order(lambda ns, x, t: ns.nn.functional.kl_div(x, t, reduction="sum"), f64([0.5, -1.0]), f64([2.0, 0.3]))
+
+
+@pytest.mark.parametrize("name", ["elu", "celu"])
+def test_deliberate_elu_nan_gradient_depends_on_size_in_torch(name):
+    def nan_grad(ns, size, dtype):
+        x = ns.tensor(np.full(size, nan, dtype=dtype), requires_grad=True)
+        getattr(ns.nn.functional, name)(x).sum().backward()
+        return float(x.grad[0])
+    assert nan_grad(torch, 4, f64) == 1.0 and np.isnan(nan_grad(torch, 16, f64)) and nan_grad(torch, 16, f32) == 1.0
+    assert (nan_grad(te, 4, f64), nan_grad(te, 16, f64), nan_grad(te, 16, f32)) == (1.0, 1.0, 1.0)
+
+
+# ---- prod of everything with two or more zeros: torch's zeros outside create_graph -----------------
+def test_prod_of_everything_with_several_zeros_passes_no_nan_upstream():
+    x = f64([[2.0, -1.0], [0.0, 2.0], [100.0, 0.0]])
+    check(lambda ns, x: x.prod().acosh(), x)  # acosh(0) is NaN, so the upstream of prod is NaN
+    check(lambda ns, x: x.prod(dim=1).acosh(), x)  # along a dim torch multiplies: NaN stays
+    check(lambda ns, x: x.prod().acosh(), f64([3.0, 0.0, 2.0]))  # one zero: NaN * 0 is NaN in torch too
+    check_second_order(lambda ns, x: x.prod(), f64([0.0, 3.0, 0.0, 2.0]), upstream=f64(1.5))
+
+
+# ---- hardswish's gradient is selected: a NaN or inf upstream gives 0 where x <= -3 -----------------
+def test_hardswish_gradient_is_selected_below_minus_three():
+    x = f64([-1.06e8, -3.0, -5.0, 1e4, 2.0])
+    check(lambda ns, x: ns.nn.functional.hardswish(x) / ns.nn.functional.hardswish(x), x)  # 0 / 0: NaN upstream
+    check(lambda ns, x: ns.nn.functional.hardswish(x).cosh(), f64([1e4, -1e4, 2.0]))  # inf upstream
+
+
+# ---- adaptive average pooling rounds as torch: the window's sum, divided by its two lengths --------
+@pytest.mark.parametrize("size", [(None, 2), (2, 3), (1, 1), (5, 5), (3, 2)])
+def test_adaptive_avg_pool_rounds_like_torch(size):
+    x = f32([3.0, -100.0, 100.0, -1.0, -1.0, 0.0, 0.0, 0.0, 1.0, -1e4, -100.0, 3.0, 100.0, -100.0, -3.0, 1e4,
+             -100.0, 100.0, 100.0, -3.0, -1.0, -1e4, 1e4, 0.0, 0.5]).reshape(1, 1, 5, 5)
+    for ns in (torch, te):
+        pooled = ns.nn.functional.adaptive_avg_pool2d(ns.tensor(x), size)
+        if ns is torch:
+            expected = pooled.numpy()
+    assert np.array_equal(pooled.array, expected), (pooled.array, expected)  # bit for bit: celu'' jumps at 0
+    check_second_order(lambda ns, x: ns.nn.functional.celu(ns.nn.functional.adaptive_avg_pool2d(x, size), alpha=2.0),
+                       x, rtol=1e-4, atol=1e-5)
+
+
+# ---- float32 tanh is torch's to the last bit (NumPy's own is often 1 ulp off) ---------------------
+def test_float32_tanh_agrees_with_torch_bit_for_bit():
+    x = (np.random.default_rng(0).standard_normal(100_000) * 4).astype(f32)
+    same = te.tensor(x).tanh().array == torch.tensor(x).tanh().numpy()
+    assert same.mean() > 0.995, same.mean()   # NumPy's float32 tanh agrees on about 68%
+    assert te.tensor(f32([9.152444])).tanh().item() == 1.0
+    check_second_order(lambda ns, x: ns.nn.functional.mish(ns.nn.functional.mish(x)), f32([1.413277, 17.36139, 9.152338]),
+                       rtol=1e-5, atol=1e-6)
+
+
+# ---- elu/celu second order with an infinite first-order gradient (a deliberate difference) --------
+def test_deliberate_elu_second_order_at_an_infinite_gradient():
+    """torch: NaN (elu_double_backward multiplies inf by its x < 0 mask); the engine: +inf, the
+    limit, which torch's own autograd of elu written with torch.where also gives."""
+    x = f32([3363.7, 1551.2, -14665.7, 2.0])
+    fn = lambda ns, x: ns.nn.functional.elu(x).expm1()
+    torch_g2 = second_order(fn, x, ns=torch)[-1]
+    engine_g2 = second_order(fn, x)[-1]
+    assert np.isnan(torch_g2[:2]).all() and (engine_g2[:2] == inf).all()
+    np.testing.assert_allclose(engine_g2[2:], torch_g2[2:], rtol=1e-5)
+    saved = torch.nn.functional.elu
+    try:
+        torch.nn.functional.elu = _elu_selected(False)
+        np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
+    finally:
+        torch.nn.functional.elu = saved
