@@ -2,7 +2,7 @@
 
 Each builder takes ``ns``: an :class:`experiments.backends.Backend` (anything with an ``.nn``
 attribute) or directly a ``nn`` module (``torch.nn`` or ``tinygrad_edu.nn``), and returns a model of
-that library. The architectures follow ``tests/parity_models.py`` (same keys, same layouts), plus
+that library. The architectures follow ``tests/nn/parity_models.py`` (same keys, same layouts), plus
 the variants the tasks need (nni2 sizes, the two-skip cpsc663 autoencoder, the rotation-invariant
 Galaxy model, the ee411.2.6 model, the linear autoencoder of cpsc663.P5.3).
 
@@ -15,7 +15,7 @@ Choices where the sheets leave room:
 - conv_autoencoder_skip (cpsc663.P6.2, "skip connections from each pooling layer to its
   upsampling layer"): the output of pooling layer 2 (8x7x7) is added to the input of upsampling
   layer 1, and the output of pooling layer 1 (4x14x14) to the input of upsampling layer 2.
-  (tests/parity_models.py has a one-skip variant; this is the sheet's two-skip reading.)
+  (tests/nn/parity_models.py has a one-skip variant; this is the sheet's two-skip reading.)
 - strided_autoencoder (nni2): channels (c1, c2) = (8, 16) "small", (16, 32) "medium",
   (32, 64) "large"; Conv(k3, s2, p1) twice, Linear to d; mirrored with ConvTranspose2d(op 1).
 """

@@ -44,7 +44,7 @@ CORRECTIONS = [
     ("Aliased checkpoint (mlph08.1e)",
      "<code>best = model.state_dict()</code> returns references to the live parameters, so the saved 'best' "
      "weights keep changing with training. The experiments keep a deep copy; "
-     "<code>tests/test_experiments.py</code> checks that training on does not change the saved best."),
+     "<code>tests/experiments/test_tasks.py</code> checks that training on does not change the saved best."),
     ("InfoNCE normalisation (mlph08.2a-2d)",
      "The softmax over cosine similarities is normalised per anchor (each of the 2N views against the other "
      "2N-1), not summed over all pairs of transformations. Implemented in "

@@ -16,7 +16,7 @@ made of the other two:
     Conv2dWeight(x, y)      -> x: ConvTranspose2d(y, g)     y: Conv2d(x, g)
 
 Because the backward passes are built from these ops (engine Functions), gradients of gradients
-work (gradgradcheck in tests/test_nn_functional.py).
+work (gradgradcheck in tests/nn/test_functional.py).
 
 Speed (benchmarks/README.md): the columns are laid out ``(C, kh, kw, N, OH, OW)`` so the copy
 out of the strided view runs along image rows and each group's product is one BLAS call. The

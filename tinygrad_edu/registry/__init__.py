@@ -1,6 +1,6 @@
 """The one registry of differentiable ops: what each op is called, how to call it on either
 library, which inputs it accepts, and which shapes to try. The property tests
-(tests/test_ops_*.py) and the gradient-check report (``python -m tinygrad_edu.gradcheck``) both
+(tests/engine/test_ops.py) and the gradient-check report (``python -m tinygrad_edu.gradcheck``) both
 iterate over it, so registering an op adds all of its checks.
 
 An op is called as ``spec.fn(ns, *tensors, **kwargs)`` where ``ns`` is either ``tinygrad_edu`` or
@@ -26,7 +26,7 @@ class OpSpec:
     name: str
     fn: Callable                      # fn(ns, *tensors, **kwargs)
     cases: tuple                      # Case(...)s tried by the report and as fixed tests
-    kind: str = "fixed"               # which hypothesis strategy draws more cases (tests/strategies.py)
+    kind: str = "fixed"               # which hypothesis strategy draws more cases (tests/engine/strategies.py)
     prepare: tuple = ()               # per input: f(array, rng) -> array in the op's domain; default: identity
     torch_fn: Optional[Callable] = None
     second_order: bool = True         # check grad of grad against torch and finite differences

@@ -91,7 +91,7 @@ register(
     OpSpec("F.embedding", _embedding, cases=(
         S([(5, 3)], dict(indices=T([[0, 2, 2], [4, 1, 0]]))), S([(4, 2)], dict(indices=T([3, 3, 1]))))),
     # (padding_idx cuts row p off the gradient on purpose, so finite differences cannot check it:
-    # tests/test_nn_parity_more.py compares it with torch)
+    # tests/nn/test_layers_parity.py compares it with torch)
     # ---- adaptive pooling, unfold / fold, channel dropout ----
     OpSpec("F.adaptive_avg_pool2d", functional("adaptive_avg_pool2d"), cases=(
         S([(1, 2, 5, 7)], dict(output_size=3)),
