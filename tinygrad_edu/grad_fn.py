@@ -22,7 +22,8 @@ _TORCH_NAMES = {"Cast": "ToCopyBackward0", "Reshape": "ViewBackward0", "GetItem"
                 "Pow": "PowBackward1", "Clamp": "ClampBackward1", "Conv2d": "ConvolutionBackward0",
                 "ConvTranspose2d": "ConvolutionBackward0", "MaxPool2d": "MaxPool2DWithIndicesBackward0",
                 "WindowGather": "AvgPool2DBackward0", "IndexPut": "CopySlices", "Linear": "AddmmBackward0",
-                "ToDevice": "ToCopyBackward0"}
+                "ToDevice": "ToCopyBackward0", "AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
+                "AdaptiveAvgPool2dAdjoint": "AdaptiveAvgPool2DBackwardBackward0"}
 
 
 def torch_name(op):

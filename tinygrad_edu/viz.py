@@ -54,6 +54,9 @@ RULES = {
     "VectorNorm": "d/dx = x |x|^(p-2) / ||x||^(p-1)", "Variance": "d/dx = 2 g (x - mean) / (n - correction)",
     "ClampBounds": "d/dx = 1 where lo <= x <= hi, d/dlo, d/dhi = 1 where the bound is taken",
     "Fused": "d/dx = f'(x) (one product)", "Hardswish": "d/dx = x/3 + 1/2 inside (-3, 3), 0 below, 1 above",
+    "AdaptiveAvgPool2d": "g / window lengths spread over each window",
+    "AdaptiveAvgPool2dAdjoint": "gg averaged over each window (the pooling again)",
+    "Normalize": "d/dx = s (g - mean g - x^ mean(g x^))",
     "InfNorm": "d/dx = sign(x) / #ties at the extremum", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
 }
 

@@ -301,3 +301,57 @@ def test_deliberate_elu_second_order_at_an_infinite_gradient():
         np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
     finally:
         torch.nn.functional.elu = saved
+
+
+# ---- adaptive average pooling's gradient stays in its window: a NaN upstream does not spread -------
+def test_adaptive_avg_pool_gradient_stays_in_its_window():
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 6)).astype(f32)
+    up = np.zeros((2, 1, 2, 3), dtype=f32)
+    up[0, 0, 0, 0], up[1, 0, 1, 2] = nan, inf
+    check(lambda ns, x: ns.nn.functional.adaptive_avg_pool2d(x, (2, 3)), x, upstream=up)
+    check(lambda ns, x: ns.nn.functional.adaptive_avg_pool2d(x, (3, 4)), x[:, :, :, :5], upstream=np.ones((2, 1, 3, 4), f32))
+    check_second_order(lambda ns, x: ns.nn.functional.adaptive_avg_pool2d(x, (3, 2)) ** 3, x.astype(f64))
+
+
+# ---- atan2 at the origin: the factor 1 / (a^2 + b^2) is 0 there, so an inf upstream gives NaN ------
+def test_atan2_at_the_origin_with_an_infinite_upstream():
+    a, b = f64([0.0, 1.0, 0.0]), f64([0.0, 1.0, 2.0])
+    check(lambda ns, a, b: ns.atan2(a, b), a, b, upstream=f64([inf, 1.0, inf]))
+    check(lambda ns, a, b: ns.atan2(a, b).log(), a, b)  # log(0) = -inf: the upstream is inf at the origin
+
+
+# ---- conv_transpose2d: the rows that output_padding adds take no part in the gradients -------------
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_conv_transpose_output_padding_rows_stay_out_of_the_gradients(dtype):
+    rng = np.random.default_rng(1)
+    y, w = rng.standard_normal((1, 1, 2, 3)).astype(dtype), rng.standard_normal((1, 2, 2, 2)).astype(dtype)
+    fn = lambda ns, y, w: ns.nn.functional.conv_transpose2d(y, w, dilation=2, output_padding=1) ** -2  # inf there
+    check(fn, y, w, rtol=1e-4)
+    check_second_order(fn, y.astype(f64), w.astype(f64), rtol=1e-6, atol=1e-3)
+
+
+# ---- binary_cross_entropy checks its target as torch does (NaN is not between 0 and 1) --------------
+@pytest.mark.parametrize("input,target", [([0.5, 0.5], [0.0, 2.0]), ([0.5, 0.5], [nan, 0.0]), ([nan, 0.5], [0.0, 1.0]),
+                                          ([0.5, 2.0], [3.0, 0.0]), ([2.0, 0.5], [0.0, 3.0])])
+def test_binary_cross_entropy_checks_input_and_target_in_order(input, target):
+    messages = []
+    for ns in (torch, te):
+        with pytest.raises(Exception) as error:  # torch: RuntimeError; the engine: EngineError
+            ns.nn.functional.binary_cross_entropy(ns.tensor(input), ns.tensor(target))
+        messages.append(str(error.value))
+    assert messages[0] in messages[1], messages
+
+
+# ---- the differential test's own rule: an ill-conditioned step magnifies earlier last-bit differences -
+def test_an_ill_conditioned_step_after_agreeing_values_is_not_a_mismatch():
+    """frac of values near 1e8 computed by matmul (each library rounds its products differently),
+    and the mean of float32 values of 2e4 that cancel to -1: torch's op on the engine's own inputs
+    gives the engine's value, so the difference is inherited, not the op's; an op that is wrong on
+    the same inputs still fails."""
+    from tests.fidelity.differential_programs import Program, Step
+    from tests.fidelity.test_differential import compare
+    r = np.random.default_rng(4)
+    a, b = r.uniform(-2e4, 2e4, (2, 3, 4)), r.uniform(-2e4, 2e4, (2, 4, 5))
+    assert compare(Program([a, b], [Step("bmm", (0, 1)), Step("frac", (2,)), Step("frac", (3,))], 0)) is None
+    x = np.repeat(f32([[2294.3267, -18575.469, 19606.738]]), 8, axis=0) + r.standard_normal((8, 3)).astype(f32)
+    assert compare(Program([x], [Step("mean", (0,), dict(dim=None, keepdim=True))], 1)) is None

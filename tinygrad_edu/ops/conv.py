@@ -238,9 +238,18 @@ class ConvTranspose2d(_ConvBase):
 
     def backward(self, g):
         y, w = self.inputs[:2]
+        bias_grad, g = self._bias_grad(g), self._reached(g, y, w)
         gy = self._conv_to(g, w, y.shape) if y.requires_grad else None
         gw = Conv2dWeight.apply(g, y, kernel=w.shape[2:], **self._geometry()) if w.requires_grad else None
-        return gy, gw, self._bias_grad(g)
+        return gy, gw, bias_grad
+
+    def _reached(self, g, y, w):
+        """g without the rows and columns that ``output_padding`` added: no input reaches them
+        (they hold only the bias), so, as in torch, an inf or NaN of g there stays out of
+        $\bar y$ and $\bar w$."""
+        reach = [(n - 1) * s - 2 * p + d * (k - 1) + 1
+                 for n, s, p, d, k in zip(y.shape[2:], self.stride, self.padding, self.dilation, w.shape[2:])]
+        return g if tuple(reach) == tuple(g.shape[2:]) else g[:, :, :reach[0], :reach[1]]
 
 
 class Conv2dWeight(_ConvBase):

@@ -76,8 +76,9 @@ class Atan(Function):
 
 class Atan2(Function):
     r"""$z = \operatorname{atan2}(a, b)$ (the angle of the point $(b, a)$);
-    $\bar a = \bar z\, b / (a^2 + b^2)$, $\bar b = -\bar z\, a / (a^2 + b^2)$; both 0 at the origin
-    (torch's value there: $\bar z / 0$ is selected away, so the second order is NaN there, as torch's)."""
+    $\bar a = \bar z\, b / (a^2 + b^2)$, $\bar b = -\bar z\, a / (a^2 + b^2)$; at the origin the
+    factor $1 / (a^2 + b^2)$ is taken as 0, as torch's is: both gradients are then $\bar z \cdot 0$
+    (0, or NaN for an infinite $\bar z$), and the second order is NaN there, as torch's."""
 
     def forward(self, a, b):
         return array_module(a).arctan2(a, b)
@@ -86,8 +87,8 @@ class Atan2(Function):
         a, b = self.inputs
         r2 = a * a + b * b
         origin = r2.array == 0
-        scale = (g / r2).where(~origin, 0.0)
-        return scale * b, -(scale * a)
+        recip = (1.0 / r2).where(~origin, 0.0)
+        return g * (b * recip), g * -(a * recip)
 
 
 class Sinh(Function):

@@ -119,14 +119,25 @@ def _same_shape(op, input, target):
     return target
 
 
+def _check_probabilities(op, input, target):
+    """torch's check, element by element in order (input first): every input and target value in
+    [0, 1] (NaN is not)."""
+    outside = [~((t.array >= 0) & (t.array <= 1)).reshape(-1) for t in (input, target)]
+    first = [int(bad.argmax()) if bad.any() else None for bad in outside]
+    if first == [None, None]:
+        return
+    name = "input" if first[1] is None or (first[0] is not None and first[0] <= first[1]) else "target"
+    bad = input if name == "input" else target
+    raise EngineError(f"{op}: all elements of {name} should be between 0 and 1 (probabilities), got "
+                      f"min {float(bad.array.min())}, max {float(bad.array.max())}")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """``-(y log x + (1-y) log(1-x))`` with each log clamped at -100, like torch (so x = 0 or 1 gives a
     finite loss). Use binary_cross_entropy_with_logits on logits: it is stable without clamping."""
     op, reduction = "binary_cross_entropy", _legacy_reduction(size_average, reduce, reduction)
     target = _same_shape(op, input, target)
-    if ((input.array < 0) | (input.array > 1)).any():
-        raise EngineError(f"{op}: all elements of input should be between 0 and 1 (probabilities), got "
-                          f"min {float(input.array.min())}, max {float(input.array.max())}")
+    _check_probabilities(op, input, target)
 
     def clamped_log(p):  # log(p) floored at -100; the log never sees 0, so no inf * 0 in backward
         positive = p.array > 0

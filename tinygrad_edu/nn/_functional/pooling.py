@@ -4,12 +4,9 @@ Adaptive pooling cuts each spatial axis of length $H$ into $O$ windows, window $
 $[\lfloor iH/O \rfloor, \lceil (i+1)H/O \rceil)$ (torch's formula: windows may overlap and differ
 in length).
 
-- average: $Y = (S_h X S_w^\top) / \text{len}^h_i / \text{len}^w_j$, with $S[i, h] = 1$ on window
-  $i$: the window's sum divided by its two lengths, as torch's kernel rounds it (weights of
-  $1/\text{len}$ inside the products would round each term, and a window such as
-  $(3, -100, 100)$ would average to 0.99999845 instead of 1); two matrix products and two
-  divisions, so the gradient and its gradient come from theirs (an output of 1 x 1 is the mean
-  over the plane, torch's shortcut);
+- average: the op pair of ``ops/adaptive_pool.py`` (the window's sum divided by its two lengths,
+  as torch's kernel rounds it; its adjoint spreads each window's share back), and an output of
+  1 x 1 is the mean over the plane, torch's shortcut;
 - max: when $O$ divides $H$ on both axes the windows are a plain pooling grid (kernel = stride
   = $H/O$) and the fused max pooling op runs; otherwise every window is gathered into a $(k_h, k_w)$ block of the largest window size (positions
   past a window's end are masked to $-\infty$) and reduced with ``max(dim)``, whose gradient goes
@@ -20,6 +17,7 @@ import numbers
 import numpy as np
 
 from ...autograd import EngineError, EngineTypeError
+from ...ops.adaptive_pool import AdaptiveAvgPool2d
 from ...tensor import Tensor
 from ..functional import max_pool2d
 
@@ -49,21 +47,12 @@ def _adaptive_windows(size, out):
     return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
 
-def _summing_matrix(size, out, like):
-    """S (out, size) with S[i, h] = 1 on window i, and the windows' lengths (out, 1)."""
-    s, lengths = np.zeros((out, size)), np.zeros((out, 1))
-    for i, (start, end) in enumerate(_adaptive_windows(size, out)):
-        s[i, start:end], lengths[i] = 1.0, end - start
-    return tuple(Tensor._wrap(like._xp.asarray(a, dtype=like.dtype)) for a in (s, lengths))
-
-
 def adaptive_avg_pool2d(input, output_size):
     oh, ow = _output_size("adaptive_avg_pool2d", input, output_size)
     if (oh, ow) == (1, 1):  # torch's shortcut: the mean over the plane (rounded as mean rounds)
         return input.mean((-2, -1), keepdim=True)
     h, w = input.shape[-2:]
-    (rows, row_lengths), (cols, col_lengths) = _summing_matrix(h, oh, input), _summing_matrix(w, ow, input)
-    return (rows @ input @ cols.T) / row_lengths / col_lengths.T
+    return AdaptiveAvgPool2d.apply(input, rows=_adaptive_windows(h, oh), cols=_adaptive_windows(w, ow))
 
 
 def _gather_index(size, out):
