@@ -260,7 +260,7 @@ class MathMethods:
         if dtype is None and x.dtype.kind in "biu":
             x = x.to(np.int64)
         if dim is None:
-            return C.Prod.apply(x.reshape(-1), axis=0, keepdim=False, everything=True)
+            return C.Prod.apply(x.reshape(-1), axis=0, keepdim=False, everything=True, of_scalar=x.ndim == 0)
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
             raise EngineTypeError(f"prod: dim must be an int, got {dim!r} (torch's prod reduces one dim)")
         (axis,) = dim_axes(x, dim, "prod") or (None,)

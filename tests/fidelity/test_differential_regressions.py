@@ -355,3 +355,23 @@ def test_an_ill_conditioned_step_after_agreeing_values_is_not_a_mismatch():
     assert compare(Program([a, b], [Step("bmm", (0, 1)), Step("frac", (2,)), Step("frac", (3,))], 0)) is None
     x = np.repeat(f32([[2294.3267, -18575.469, 19606.738]]), 8, axis=0) + r.standard_normal((8, 3)).astype(f32)
     assert compare(Program([x], [Step("mean", (0,), dict(dim=None, keepdim=True))], 1)) is None
+
+
+def test_pinned_values_excuse_magnified_rounding_but_not_a_wrong_backward(monkeypatch):
+    """layer_norm with a bias of 1e4, then cos: float32 rounding of the normalised values (an ulp
+    of 1e4 is 1e-3) moves cos' gradient by 1e-3 in either library. torch run at the engine's
+    values gives the engine's gradient, so the program compares clean; with a planted error in
+    Cos.backward (1% off) it still fails."""
+    from tests.fidelity.differential_programs import Program, Step
+    from tests.fidelity.test_differential import _difference, compare, execute
+    from tinygrad_edu.ops.unary import Cos
+    r = np.random.default_rng(5)
+    x = r.choice(f32([0.0, -100.0, 2.0, 1e4, -1e4, 3.0]), (2, 3, 4))
+    w, b = (r.uniform(-3e4, 3e4, (3, 4)).astype(f32) for _ in range(2))
+    program = Program([x, w, b], [Step("F.layer_norm", (0, 1, 2), dict(normalized_shape=(3, 4), eps=0.001)),
+                                  Step("cos", (3,))], upstream_seed=13680)
+    assert _difference(program, execute(torch, program), execute(te, program)).startswith("grads")  # as run
+    assert compare(program) is None
+    original = Cos.backward
+    monkeypatch.setattr(Cos, "backward", lambda self, g: tuple(t * 1.01 for t in original(self, g)))
+    assert compare(program) is not None

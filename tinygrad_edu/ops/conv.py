@@ -247,8 +247,9 @@ class ConvTranspose2d(_ConvBase):
         """g without the rows and columns that ``output_padding`` added: no input reaches them
         (they hold only the bias), so, as in torch, an inf or NaN of g there stays out of
         $\bar y$ and $\bar w$."""
-        reach = [(n - 1) * s - 2 * p + d * (k - 1) + 1
-                 for n, s, p, d, k in zip(y.shape[2:], self.stride, self.padding, self.dilation, w.shape[2:])]
+        # the last window of conv(x) ends at (n - 1) s - p + d (k - 1): rows after it are unreached
+        reach = [min(size, (n - 1) * s - p + d * (k - 1) + 1) for size, n, s, p, d, k in
+                 zip(g.shape[2:], y.shape[2:], self.stride, self.padding, self.dilation, w.shape[2:])]
         return g if tuple(reach) == tuple(g.shape[2:]) else g[:, :, :reach[0], :reach[1]]
 
 

@@ -33,16 +33,19 @@ class Prod(Function):
     ``everything``: the product of all elements (``x.prod()``). There torch, outside
     ``create_graph``, answers two or more zeros with zeros outright, so a NaN or inf in $\bar z$
     does not reach $\bar x$ (inside ``create_graph``, and for a product along a dim, it multiplies,
-    and NaN * 0 is NaN); the same here."""
+    and NaN * 0 is NaN); the same here. The product of a 0-d tensor (``of_scalar``) is the tensor
+    itself, and torch passes $\bar z$ through unchanged (even where $x$ is 0 or inf)."""
 
     saves_output = True
 
-    def forward(self, x, axis, keepdim, everything=False):
-        self.axis, self.everything = axis, everything
+    def forward(self, x, axis, keepdim, everything=False, of_scalar=False):
+        self.axis, self.everything, self.of_scalar = axis, everything, of_scalar
         return x.prod(axis=axis, keepdims=keepdim)
 
     def backward(self, g):
         x, a = self.inputs[0], self.axis
+        if self.of_scalar:
+            return (g.reshape(x.shape),)
         g, z = g.unsqueeze(a) if g.ndim < x.ndim else g, self.output()
         z = z.unsqueeze(a) if z.ndim < x.ndim else z
         zero = x.array == 0
