@@ -375,3 +375,12 @@ def test_pinned_values_excuse_magnified_rounding_but_not_a_wrong_backward(monkey
     original = Cos.backward
     monkeypatch.setattr(Cos, "backward", lambda self, g: tuple(t * 1.01 for t in original(self, g)))
     assert compare(program) is not None
+
+
+# ---- prod with zeros whose other elements overflow: the 0/1 cases are selected, not multiplied -----
+def test_prod_with_zeros_and_an_overflowing_rest():
+    x = f32([-3.0, 100.0, 100.0, 1.0, 2.0, -3.0, 0.0, -3.0, -3.0, -3.0, 3.0, -3.0])
+    x = np.concatenate([x, 2 * x, 2 * x, 4 * x])  # four zeros; the rest multiplies to 6e43 (inf in float32)
+    check(lambda ns, x: x.prod() * 3, x)
+    check_second_order(lambda ns, x: x.prod() * 3, x)
+    check(lambda ns, x: x.reshape(4, 12).prod(dim=1), x)

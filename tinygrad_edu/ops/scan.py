@@ -54,9 +54,13 @@ class Prod(Function):
         count = zero.sum(axis=a, keepdims=True)
         if self.everything and count.sum() > 1 and not is_grad_enabled():
             return (x._wrap(array_module(x.array).zeros_like(x.array)),)
+        if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
+            return (x.where(array_module(x.array).zeros(x.shape, dtype=bool), 0.0),)  # 0, in the graph
         safe = x.where(~zero, 1.0)
         p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
         s = x.where(zero, 0.0).sum(a, keepdim=True)
-        at_nonzero = (p / safe) * s.where(count == 1, 1.0).where(count <= 1, 0.0)
-        at_zero = p * (s - x).where(count == 2, 1.0).where(count <= 2, 0.0)
+        # the zeros of the 0/1 cases are selected, not multiplied: p (the product of the non-zero
+        # elements) may overflow to inf, and inf * 0 would be NaN
+        at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
+        at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
         return (g * at_zero.where(zero, at_nonzero),)
