@@ -384,3 +384,4 @@ def test_prod_with_zeros_and_an_overflowing_rest():
     check(lambda ns, x: x.prod() * 3, x)
     check_second_order(lambda ns, x: x.prod() * 3, x)
     check(lambda ns, x: x.reshape(4, 12).prod(dim=1), x)
+

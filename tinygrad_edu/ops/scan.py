@@ -50,7 +50,7 @@ class Prod(Function):
         z = z.unsqueeze(a) if z.ndim < x.ndim else z
         zero = x.array == 0
         if not zero.any():
-            return (g * z / x,)
+            return (g * (z / x),)  # grouped as torch groups it: grad * (result / input)
         count = zero.sum(axis=a, keepdims=True)
         if self.everything and count.sum() > 1 and not is_grad_enabled():
             return (x._wrap(array_module(x.array).zeros_like(x.array)),)
