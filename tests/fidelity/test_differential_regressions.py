@@ -385,3 +385,11 @@ def test_prod_with_zeros_and_an_overflowing_rest():
     check_second_order(lambda ns, x: x.prod() * 3, x)
     check(lambda ns, x: x.reshape(4, 12).prod(dim=1), x)
 
+
+
+# ---- prod's first-order gradient with zeros: torch's running products, no division ----------------
+@pytest.mark.parametrize("x,dim", [([[-1.0, 19.1, inf, 1.7], [0.6, 0.0, 2.0, 3.0]], 1),   # inf beside a zero elsewhere
+                                   ([[0.0], [nan], [0.3]], 0),                              # NaN in a slice with a zero
+                                   ([[-inf], [-inf], [0.0], [4.6]], 1)])                    # size-1 slices
+def test_prod_gradient_with_zeros_uses_the_product_of_the_others(x, dim):
+    check(lambda ns, x: x.prod(dim=dim), f64(x), upstream=np.arange(1.0, 1.0 + np.prod(f64(x).shape) // f64(x).shape[dim]))

@@ -28,7 +28,9 @@ class Prod(Function):
     are zero (its value is 0, its derivative is not): one zero at $k$ gives $\bar x_k = \bar z P$
     and $\bar x_j = \bar z\, S P / x_j$ elsewhere (0, but the right second derivative); two zeros
     give $\bar x_k = \bar z (S - x_k) P$ at the zeros and 0 elsewhere; more zeros give 0. So the
-    gradient is exact, and so is its own derivative, as torch's.
+    gradient is exact, and so is its own derivative, as torch's. That is the form under
+    ``create_graph``; the first-order gradient with zeros is computed as torch's is, from running
+    products before and after $k$ (no division, so an inf or NaN beside a zero stays put).
 
     ``everything``: the product of all elements (``x.prod()``). There torch, outside
     ``create_graph``, answers two or more zeros with zeros outright, so a NaN or inf in $\bar z$
@@ -54,13 +56,33 @@ class Prod(Function):
         count = zero.sum(axis=a, keepdims=True)
         if self.everything and count.sum() > 1 and not is_grad_enabled():
             return (x._wrap(array_module(x.array).zeros_like(x.array)),)
-        if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
-            return (x.where(array_module(x.array).zeros(x.shape, dtype=bool), 0.0),)  # 0, in the graph
-        safe = x.where(~zero, 1.0)
-        p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
-        s = x.where(zero, 0.0).sum(a, keepdim=True)
-        # the zeros of the 0/1 cases are selected, not multiplied: p (the product of the non-zero
-        # elements) may overflow to inf, and inf * 0 would be NaN
-        at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
-        at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
-        return (g * at_zero.where(zero, at_nonzero),)
+        if not is_grad_enabled():  # first order: torch's products of the others, no division
+            return (g * x._wrap(_product_of_others(x.array, a)),)
+        return (g * _differentiable_product_of_others(x, a, zero, count),)
+
+
+def _product_of_others(x, axis):
+    """prod_{j != k} x_j along ``axis`` for every k, as the product of the elements before k
+    times the product of those after it (two exclusive running products, torch's form when the
+    input holds zeros): exact with zeros, and an inf or NaN reaches only the others' products."""
+    xp = array_module(x)
+    n = x.shape[axis]
+    ones = xp.ones_like(xp.take(x, [0], axis=axis))
+    before = xp.cumprod(xp.concatenate([ones, xp.take(x, range(n - 1), axis=axis)], axis=axis), axis=axis)
+    after_reversed = xp.concatenate([ones, xp.flip(xp.take(x, range(1, n), axis=axis), axis=axis)], axis=axis)
+    return before * xp.flip(xp.cumprod(after_reversed, axis=axis), axis=axis)
+
+
+def _differentiable_product_of_others(x, a, zero, count):
+    """The same with Tensor ops (create_graph: differentiable again), from the product P of the
+    non-zero elements and the sum S of the zeros (see Prod's docstring)."""
+    if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
+        return x.where(array_module(x.array).zeros(x.shape, dtype=bool), 0.0)  # 0, in the graph
+    safe = x.where(~zero, 1.0)
+    p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
+    s = x.where(zero, 0.0).sum(a, keepdim=True)
+    # the zeros of the 0/1 cases are selected, not multiplied: p may overflow to inf, and inf * 0
+    # would be NaN
+    at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
+    at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
+    return at_zero.where(zero, at_nonzero)
