@@ -57,6 +57,7 @@ RULES = {
     "AdaptiveAvgPool2d": "g / window lengths spread over each window",
     "AdaptiveAvgPool2dAdjoint": "gg averaged over each window (the pooling again)",
     "Normalize": "d/dx = s (g - mean g - x^ mean(g x^))",
+    "LinearWeightGrad": "Z = G^T X: d/dG = X H^T, d/dX = G H",
     "CrossEntropy": "d/dx = c (softmax(x) - onehot(t))", "CrossEntropyGrad": "d/dx = q - p sum(q), q = a p h",
     "InfNorm": "d/dx = sign(x) / #ties at the extremum", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
 }
