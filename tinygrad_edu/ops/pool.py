@@ -84,7 +84,21 @@ def _first_max_masks(xpad, out, windows):
             if k < last:
                 taken |= hit
         masks.append(hit)
+    if xp.isnan(out).any():
+        _last_nan_wins(masks, xpad, out, windows)
     return masks
+
+
+def _last_nan_wins(masks, xpad, out, windows):
+    """In a window whose maximum is NaN, the gradient goes to the window's last NaN (row-major), as
+    in torch's CPU kernel, which takes every NaN it meets as the new maximum."""
+    xp = array_module(out)
+    nan_window, later = xp.isnan(out), None
+    for k, index in reversed(list(enumerate(windows.slices()))):
+        is_nan = xp.isnan(xpad[index])
+        last = is_nan if later is None else is_nan & ~later
+        later = is_nan if later is None else later | is_nan
+        masks[k] = xp.where(nan_window, last, masks[k])
 
 
 class MaxPool2d(Function):
@@ -144,14 +158,14 @@ class WindowScatter(Function):
         covered = windows.padding == (0, 0) and windows.dilation == (1, 1) and all(  # windows tile the input
             s == k and s * o == n for k, s, o, n in zip(windows.kernel, windows.stride, windows.out_hw,
                                                        windows.padded_hw))
-        buf = _zeros_like_layout(g, windows.padded_hw, empty=covered)
+        buf = _zeros_like_layout(g, windows.padded_hw, empty=covered and masks is None)
         for k, index in enumerate(windows.slices()):
             if add:  # selected, never g * mask: a NaN or inf in g stays out of the other slots
                 buf[index] += g if masks is None else xp.where(masks[k], g, 0)
             elif masks is None:
                 buf[index] = g
-            else:  # disjoint windows: g where the mask holds straight into its slots
-                buf[index] = xp.where(masks[k], g, 0)
+            else:  # disjoint windows: g where the mask holds straight into its (zero) slots, no temporary
+                xp.copyto(buf[index], g, where=masks[k])
         return windows.crop(buf)
 
     def backward(self, gg):
