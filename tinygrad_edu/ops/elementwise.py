@@ -187,13 +187,12 @@ class Relu(Function):
 
 
 class ReluGrad(Function):
-    r"""ReLU's backward as one op: $y = [z 
-ot\le 0]\,?\,g : 0$ from ReLU's output $z$, selected,
+    r"""ReLU's backward as one op: $y = [z \not\le 0]\,?\,g : 0$ from ReLU's output $z$, selected,
     not multiplied (an infinite $g$ must not make inf * 0 = NaN), and a NaN input passes its
     gradient, like torch. From the output, so no mask is kept between the passes; computed a few
     images at a time (``SELECT_BLOCK``), so no mask of the whole batch is held either (torch's
     kernel is one pass too): measured, that was 2 MiB of the Galaxy CNN step's peak. Linear in
-    $g$: $ar g$ = the same selection of $ar y$; $z$ gets no gradient (0 almost everywhere)."""
+    $g$: $\bar g$ = the same selection of $\bar y$; $z$ gets no gradient (0 almost everywhere)."""
 
     saves_inputs = False
 

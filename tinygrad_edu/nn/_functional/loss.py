@@ -285,7 +285,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    r"""$rac12 d^2 / eta$ where $|d| < eta$, else $|d| - eta/2$ ($d$ = input - target);
+    r"""$\frac12 d^2 / \beta$ where $|d| < \beta$, else $|d| - \beta/2$ ($d$ = input - target);
     ``beta=0`` is the L1 loss."""
     if beta < 0:
         raise EngineError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
@@ -299,7 +299,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    r"""$rac12 d^2$ where $|d| < \delta$, else $\delta (|d| - \delta/2)$: ``delta`` times
+    r"""$\frac12 d^2$ where $|d| < \delta$, else $\delta (|d| - \delta/2)$: ``delta`` times
     smooth_l1_loss with ``beta=delta``."""
     if not delta > 0:
         raise EngineError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
