@@ -75,14 +75,22 @@ def _product_of_others(x, axis):
 
 def _differentiable_product_of_others(x, a, zero, count):
     """The same with Tensor ops (create_graph: differentiable again), from the product P of the
-    non-zero elements and the sum S of the zeros (see Prod's docstring)."""
+    non-zero elements and the sum S of the zeros (see Prod's docstring). Where that or torch's
+    value, the running products (``_product_of_others``), is not finite (an inf element: P / inf is
+    NaN where the running products give inf; 3+ zeros beside an inf: 0 * inf), the running
+    products' value is taken, as a constant."""
+    xp = array_module(x.array)
     if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
-        return x.where(array_module(x.array).zeros(x.shape, dtype=bool), 0.0)  # 0, in the graph
-    safe = x.where(~zero, 1.0)
-    p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
-    s = x.where(zero, 0.0).sum(a, keepdim=True)
-    # the zeros of the 0/1 cases are selected, not multiplied: p may overflow to inf, and inf * 0
-    # would be NaN
-    at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
-    at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
-    return at_zero.where(zero, at_nonzero)
+        exact = x.where(xp.zeros(x.shape, dtype=bool), 0.0)  # 0, in the graph
+    else:
+        safe = x.where(~zero, 1.0)
+        p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
+        s = x.where(zero, 0.0).sum(a, keepdim=True)
+        # the zeros of the 0/1 cases are selected, not multiplied: p may overflow to inf, and inf * 0
+        # would be NaN
+        at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
+        at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
+        exact = at_zero.where(zero, at_nonzero)
+    others = _product_of_others(x.array, a)
+    keep = xp.isfinite(exact.array) & xp.isfinite(others)
+    return exact if keep.all() else exact.where(keep, x._wrap(others))
