@@ -49,21 +49,6 @@ def _normalize_zero_safe(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / norm.clamp_min(eps)
 
 
-def _cosine_similarity_zero_safe(x1, x2, dim=1, eps=1e-8):
-    """cosine_similarity with the norms written as the engine writes them (see
-    ``_normalize_zero_safe``), clamped at eps outside the graph as torch's (the value uses eps, the
-    gradient flows through the norm)."""
-    x1, x2 = torch.broadcast_tensors(x1, x2)
-
-    def unit(x):
-        squares = (x * x).sum(dim, keepdim=True)
-        nonzero = squares != 0
-        norm = torch.where(nonzero, torch.where(nonzero, squares, torch.ones_like(squares)).sqrt(),
-                           torch.zeros_like(squares))
-        return x / torch.where(norm >= eps, norm, norm - norm.detach() + eps)
-    return (unit(x1) * unit(x2)).sum(dim)
-
-
 def _softplus_selected(input, beta=1.0, threshold=20.0):
     """softplus that selects its linear side with torch.where (torch's own softplus below the
     threshold, fed 0 above it), so its second order there is 0 even where the upstream is infinite."""
@@ -140,17 +125,14 @@ DELIBERATE = [
                "the engine returns +inf",
                "gelu(x) = x Phi(x) -> +inf as x -> +inf, and torch's own float64 kernel returns +inf",
                {"gelu": _gelu_exact_at_inf}),
-    Deliberate(("F.normalize", "F.info_nce_loss", "F.cosine_similarity"),
-               "second-order gradients at an exactly-zero vector",
+    Deliberate(("F.normalize", "F.info_nce_loss"), "second-order gradients at an exactly-zero vector",
                "torch gives NaN there (the double backward of its vector_norm at a zero norm meets 0 * inf, "
-               "although the clamp at eps already stops the first-order flow through the norm; "
-               "cosine_similarity clamps its norms the same way, outside the graph); the engine gives the "
-               "finite value",
+               "although the clamp at eps already stops the first-order flow through the norm); the engine "
+               "gives the finite value",
                "within eps of a zero vector normalize(x) is x / eps, linear, so the second order is finite: "
                "float64 central differences of torch's own first-order gradient with a step below eps agree "
-               "with the engine, for normalize and for cosine_similarity "
-               "(tests/fidelity/test_differential_regressions.py checks it)",
-               {"normalize": _normalize_zero_safe, "cosine_similarity": _cosine_similarity_zero_safe}),
+               "with the engine (tests/fidelity/test_differential_regressions.py checks it)",
+               {"normalize": _normalize_zero_safe}),
     Deliberate(("F.elu", "F.celu"), "the gradient at a NaN input, and second order where the first-order "
                "gradient is infinite",
                "at NaN torch is inconsistent with itself: float32, and float64 tensors of fewer than 16 "

@@ -46,7 +46,8 @@ class Mul(Function):
 
 
 class Div(Function):
-    r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, z / b$."""
+    r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, (z / b)$ (grouped as
+    torch groups it, so that it rounds as torch's)."""
     saves_output = True
 
     def forward(self, a, b):
@@ -54,7 +55,7 @@ class Div(Function):
 
     def backward(self, g):
         _, b = self.inputs
-        return g / b, -(g * self.output()) / b
+        return g / b, -g * (self.output() / b)
 
 
 class Neg(Function):
