@@ -591,3 +591,15 @@ def test_second_order_excuse_with_more_than_sixteen_positions():
     torch_g2 = execute(torch, program)["grads2"]
     assert np.isnan(torch_g2[1][0]).sum() > 16
     assert compare(program) is None
+
+
+# ---- relu and leaky_relu in second order: torch gives their input zeros, which x's own backward meets --
+@pytest.mark.parametrize("act", [lambda ns, x: ns.nn.functional.leaky_relu(x), lambda ns, x: x.relu(),
+                                 lambda ns, x: ns.nn.functional.leaky_relu(x, 0.2)], ids=["leaky", "relu", "leaky_0.2"])
+def test_masked_activation_second_order_reaches_the_input_s_graph(act):
+    """log1p(-1) = -inf: the first-order gradient is inf there, and torch's zero gradient from the
+    activation's double backward meets 0 / (1 + x) = NaN in log1p's backward (the engine: the same)."""
+    x = f64([-1.0, 2.0, -0.5, 0.0, 3.0])
+    check_second_order(lambda ns, x: act(ns, ns.clamp(x.log1p() * 3, max=x * 10)), x, upstream=f64([1.0, -2.0, 0.5, 1.0, 2.0]))
+    check_second_order(lambda ns, x: act(ns, -x.log1p()), x)
+    check(lambda ns, x: act(ns, x.log1p()), f64([-1.0, nan, -inf, 0.0, 1.0]), upstream=f64([1.0, 2.0, inf, nan, 1.0]))

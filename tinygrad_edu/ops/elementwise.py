@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import array_module
 from ..grad_mode import is_grad_enabled
+from .unary import ZeroGradient
 
 
 class Add(Function):
@@ -221,6 +222,19 @@ class Tanh(Function):
         return (g * (1.0 - t * t),)
 
 
+class OnesOf(ZeroGradient):
+    r"""1 in x's shape and dtype, in x's graph, with the gradient 0 (see ``linked``)."""
+
+
+def linked(gradient, x):
+    """``gradient`` times OnesOf(x) inside create_graph: torch's masked activations (relu, leaky_relu)
+    give their input the gradient zeros_like in second order, which reaches x's own backward (a
+    0 / 0 there, log1p at -1, is NaN in torch); outside create_graph, ``gradient`` itself."""
+    if not is_grad_enabled():
+        return gradient
+    return gradient * OnesOf.apply(x, fn=array_module(x.array).ones_like)
+
+
 class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = [x > 0]\,?\,\bar z : 0$ (0 at $x = 0$, like torch)."""
 
@@ -232,7 +246,20 @@ class Relu(Function):
     def backward(self, g):
         # selected, not multiplied (an infinite g must not make inf * 0 = NaN); from the output,
         # so no mask is kept between the passes; a NaN input passes its gradient, like torch
-        return (g.where(~(self.output().array <= 0), 0.0),)
+        return (linked(g.where(~(self.output().array <= 0), 0.0), self.output()),)
+
+
+class LeakyRelu(Function):
+    r"""$z = x$ for $x > 0$, else $a x$; $\bar x = \bar z$ or $a \bar z$ (selected: $a \bar z$ at 0 and at
+    NaN, as torch's)."""
+
+    def forward(self, x, slope):
+        self.slope = slope
+        return array_module(x).where(x > 0, x, x * slope)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (linked(g.where(x.array > 0, g * self.slope), x),)
 
 
 class Clamp(Function):

@@ -24,6 +24,7 @@ import math
 
 from ...autograd import EngineError, EngineTypeError, no_grad
 from ...ops.activation import Fused, Hardswish
+from ...ops.elementwise import LeakyRelu
 from ...ops.special import Erf, Softplus
 from ...tensor import Tensor
 
@@ -55,7 +56,7 @@ def _fused(x, value, slope):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _maybe_inplace("leaky_relu", input, inplace, lambda x: x.where(x.array > 0, x * negative_slope))
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: LeakyRelu.apply(x, slope=negative_slope))
 
 
 def _negative_exp_part(x, alpha, scale):
