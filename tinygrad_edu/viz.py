@@ -23,7 +23,7 @@ RULES = {
     "Div": "d/da = 1/b, d/db = -a/b^2", "Neg": "d/dx = -1", "PowScalar": "d/dx = c x^(c-1)",
     "Pow": "d/da = b a^(b-1), d/db = a^b log a", "Exp": "d/dx = exp(x)", "Log": "d/dx = 1/x",
     "Sqrt": "d/dx = 1 / (2 sqrt x)", "Abs": "d/dx = sign(x)", "Sigmoid": "d/dx = s(x) (1 - s(x))",
-    "Tanh": "d/dx = 1 - tanh(x)^2", "Relu": "d/dx = [x > 0]", "LeakyRelu": "d/dx = [x > 0] + a [x <= 0]", "Clamp": "d/dx = [lo < x < hi]",
+    "Tanh": "d/dx = 1 - tanh(x)^2", "Relu": "d/dx = [x > 0]", "LeakyRelu": "d/dx = [x > 0] + a [x <= 0]", "Hardtanh": "d/dx = [lo < x < hi]", "Clamp": "d/dx = [lo < x < hi]",
     "Maximum": "d/da = [a is the larger]", "Minimum": "d/da = [a is the smaller]",
     "Where": "d/da = [cond], d/db = [not cond]", "Cast": "g cast back to the input's dtype",
     "Reshape": "g reshaped back", "Permute": "g permuted back", "Expand": "g summed over the broadcast axes",

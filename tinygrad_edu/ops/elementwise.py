@@ -249,6 +249,20 @@ class Relu(Function):
         return (linked(g.where(~(self.output().array <= 0), 0.0), self.output()),)
 
 
+class Hardtanh(Function):
+    r"""$z = \mathrm{clamp}(x, lo, hi)$; $\bar x = \bar z$ strictly inside $(lo, hi)$, else 0 (at the
+    edges and at NaN too: selected)."""
+
+    def forward(self, x, lo, hi):
+        self.lo, self.hi = lo, hi
+        xp = array_module(x)
+        return xp.where(xp.isnan(x), x, xp.clip(x, lo, hi))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (linked(g.where((x.array > self.lo) & (x.array < self.hi), 0.0), x),)
+
+
 class LeakyRelu(Function):
     r"""$z = x$ for $x > 0$, else $a x$; $\bar x = \bar z$ or $a \bar z$ (selected: $a \bar z$ at 0 and at
     NaN, as torch's)."""

@@ -24,7 +24,7 @@ import math
 
 from ...autograd import EngineError, EngineTypeError, no_grad
 from ...ops.activation import Fused, Hardswish
-from ...ops.elementwise import LeakyRelu
+from ...ops.elementwise import Hardtanh, LeakyRelu
 from ...ops.special import Erf, Softplus
 from ...tensor import Tensor
 
@@ -150,10 +150,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise EngineError(f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})")
 
-    def compute(x):
-        inside = (x.array > min_val) & (x.array < max_val)  # torch's gradient: 0 at the edges too
-        return x.where(inside, x.detach().clamp(min=min_val, max=max_val))
-    return _maybe_inplace("hardtanh", input, inplace, compute)
+    return _maybe_inplace("hardtanh", input, inplace, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val))
 
 
 def relu6(input, inplace=False):
