@@ -18,6 +18,7 @@ import torch
 from tests.fidelity.differential_programs import Program, run_step
 
 _TORCH_GELU = torch.nn.functional.gelu
+_TORCH_HARDSWISH = torch.nn.functional.hardswish
 _TORCH_NORMALIZE = torch.nn.functional.normalize
 _TORCH_SOFTPLUS = torch.nn.functional.softplus
 
@@ -30,6 +31,14 @@ def _hardtanh_selected(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 def _relu6_selected(input, inplace=False):
     return _hardtanh_selected(input, 0.0, 6.0)
+
+
+def _hardswish_scalar_rule(input, inplace=False):
+    """hardswish whose gradient at a NaN input is the upstream gradient in every lane (torch's
+    scalar formula: its else-branch), from torch's own hardswish on the other elements."""
+    nan = torch.isnan(input)
+    value = _TORCH_HARDSWISH(torch.where(nan, torch.zeros_like(input), input))
+    return torch.where(nan, input, value)
 
 
 def _gelu_exact_at_inf(input, approximate="none"):
@@ -120,6 +129,13 @@ DELIBERATE = [
                "gets gradient 1 and one of shape (8,) gets 0; the engine gives 0 always",
                "no derivative exists at NaN; the engine agrees with torch's vectorised path for every size",
                {"hardtanh": _hardtanh_selected, "relu6": _relu6_selected}),
+    Deliberate(("F.hardswish",), "the gradient at a NaN input",
+               "torch's CPU kernel is inconsistent with itself: its scalar path passes the upstream gradient "
+               "(NaN fails both edge tests: the else-branch) and its vectorised lanes give NaN, so a float64 "
+               "NaN tensor of shape (15,) gets gradient 1 and one of shape (16,) gets NaN (float32: 17 and "
+               "48); the engine gives the upstream gradient always",
+               "no derivative exists at NaN; the engine agrees with torch's scalar formula for every size",
+               {"hardswish": _hardswish_scalar_rule}),
     Deliberate(("F.gelu",), "the value of gelu (approximate='none') at +inf",
                "torch's float32 kernel returns NaN there (in its vectorised lanes; a 1-element tensor gets +inf); "
                "the engine returns +inf",

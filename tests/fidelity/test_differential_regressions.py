@@ -622,3 +622,18 @@ def test_normalisation_gradient_with_an_infinite_upstream(norm):
     up[0, 2], up[1, 5] = inf, -inf
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6), x, w, upstream=up)
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6) ** 3, x, w, upstream=np.arange(12.0).reshape(2, 6))
+
+
+def test_deliberate_hardswish_nan_gradient_depends_on_size_in_torch():
+    from tests.fidelity.differential_deliberate import _hardswish_scalar_rule
+
+    def nan_grad(ns, size, fn=None):
+        x = ns.tensor(np.full(size, nan), requires_grad=True)
+        (fn or ns.nn.functional.hardswish)(x).sum().backward()
+        return float(x.grad[0])
+    assert nan_grad(torch, 15) == 1.0 and np.isnan(nan_grad(torch, 16))  # float64: 2 vectors of 8 from 16
+    assert nan_grad(te, 15) == nan_grad(te, 16) == 1.0
+    assert nan_grad(torch, 16, _hardswish_scalar_rule) == 1.0
+    x = f64([-4.0, -3.0, -1.0, 0.0, 2.0, 3.0, 5.0, nan] * 3)
+    with _substituted(hardswish=_hardswish_scalar_rule):
+        check_second_order(lambda ns, x: ns.nn.functional.hardswish(x * 2.0) * x, x)
