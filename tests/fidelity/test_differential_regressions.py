@@ -637,3 +637,20 @@ def test_deliberate_hardswish_nan_gradient_depends_on_size_in_torch():
     x = f64([-4.0, -3.0, -1.0, 0.0, 2.0, 3.0, 5.0, nan] * 3)
     with _substituted(hardswish=_hardswish_scalar_rule):
         check_second_order(lambda ns, x: ns.nn.functional.hardswish(x * 2.0) * x, x)
+
+
+# ---- prod along a contiguous dim in torch's order: whether an overflow meets a zero first ------------
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_prod_multiplies_in_torch_s_order(dtype):
+    """1e4 in every lane and one zero: the exact product is 0, torch's is 0 or NaN (inf * 0) by the
+    order of its lanes (4 accumulators of 8 float32 or 4 float64 lanes, then the tail), and so is
+    the engine's; a product along dim 0 is sequential in both."""
+    r = np.random.default_rng(0)
+    big = dtype(1e4) if dtype == f32 else dtype(1e40)
+    for n in (31, 32, 40, 72, 100, 129):
+        for zero in (0, 5, n - 1):
+            x = r.choice(np.array([big, -big, 3.0, 0.5], dtype=dtype), size=(3, n))
+            x[:, zero] = 0
+            check(lambda ns, x: x.prod(), x.reshape(-1), rtol=1e-6, atol=0)
+            check(lambda ns, x: x.prod(dim=1), x, rtol=1e-6, atol=0)
+            check(lambda ns, x: x.T.prod(dim=0), x, rtol=1e-6, atol=0)

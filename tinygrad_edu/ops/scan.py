@@ -1,5 +1,7 @@
 """Running sums and products along a dim: ``cumsum`` and ``prod`` (with torch's exact gradients
 when the input holds zeros). Backward is written with Tensor ops (differentiable again)."""
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
 from ..grad_mode import is_grad_enabled
@@ -42,6 +44,11 @@ class Prod(Function):
 
     def forward(self, x, axis, keepdim, everything=False, of_scalar=False):
         self.axis, self.everything, self.of_scalar = axis, everything, of_scalar
+        if x.shape[axis] >= 4 * _LANES.get(x.dtype, np.inf) and x.strides[axis] == x.itemsize:
+            xp = array_module(x)  # the reduced dim is torch's inner (contiguous) loop: its lane order
+            rows = xp.moveaxis(x, axis, -1)
+            z = _lane_ordered_prod(rows.reshape(-1, x.shape[axis])).reshape(rows.shape[:-1])
+            return xp.expand_dims(z, axis) if keepdim else z
         return x.prod(axis=axis, keepdims=keepdim)
 
     def backward(self, g):
@@ -61,16 +68,46 @@ class Prod(Function):
         return (g * _differentiable_product_of_others(x, a, zero, count),)
 
 
+# torch's CPU reduction along a contiguous dim multiplies in 4 x 8 float32 (4 x 4 float64) lanes:
+# the order decides whether an overflow meets a zero first (inf * 0 = NaN) or not (0)
+_LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}
+
+
+def _lane_ordered_prod(rows):
+    """The product of each row in torch's order: element j of each block of 4 * lanes into
+    accumulator j, the accumulators combined as (a0 a1)(a2 a3) and then lane by lane, then the
+    elements after the last whole block one by one."""
+    xp, lanes = array_module(rows), _LANES[rows.dtype]
+    count = rows.shape[1] // (4 * lanes)
+    blocks = rows[:, :count * 4 * lanes].reshape(rows.shape[0], count, 4, lanes)
+    acc = blocks[:, 0]
+    for k in range(1, count):
+        acc = acc * blocks[:, k]
+    lane = (acc[:, 0] * acc[:, 1]) * (acc[:, 2] * acc[:, 3])
+    out = lane[:, 0]
+    for j in range(1, lanes):
+        out = out * lane[:, j]
+    for k in range(count * 4 * lanes, rows.shape[1]):
+        out = out * rows[:, k]
+    return xp.asarray(out)
+
+
 def _product_of_others(x, axis):
     """prod_{j != k} x_j along ``axis`` for every k, as the product of the elements before k
     times the product of those after it (two exclusive running products, torch's form when the
-    input holds zeros): exact with zeros, and an inf or NaN reaches only the others' products."""
+    input holds zeros): exact with zeros, and an inf or NaN reaches only the others' products.
+    As torch's CPU cumprod, a float32 running product is carried in float64 and rounded as it is
+    stored, so it overflows to inf only in the stored value, not on the way to a zero."""
     xp = array_module(x)
     n = x.shape[axis]
+    wide = xp.float64 if x.dtype == xp.float32 else x.dtype
+
+    def running(a):
+        return xp.cumprod(a.astype(wide), axis=axis).astype(x.dtype)
     ones = xp.ones_like(xp.take(x, [0], axis=axis))
-    before = xp.cumprod(xp.concatenate([ones, xp.take(x, range(n - 1), axis=axis)], axis=axis), axis=axis)
+    before = running(xp.concatenate([ones, xp.take(x, range(n - 1), axis=axis)], axis=axis))
     after_reversed = xp.concatenate([ones, xp.flip(xp.take(x, range(1, n), axis=axis), axis=axis)], axis=axis)
-    return before * xp.flip(xp.cumprod(after_reversed, axis=axis), axis=axis)
+    return before * xp.flip(running(after_reversed), axis=axis)
 
 
 def _differentiable_product_of_others(x, a, zero, count):
