@@ -510,6 +510,10 @@ def test_prod_in_a_graph_with_many_zeros_and_an_inf():
     x = f32([-5653.8, -8829.4, 10398.6, -15873.6, 3658.6, -1720.9, 1.0, 2.0])  # exp: 0, 0, inf, 0, inf, 0, e, e^2
     check_second_order(lambda ns, x: x.exp().prod(), x)
     check_second_order(lambda ns, x: x.exp().reshape(2, 4).prod(dim=1), x)
+    # prod over a size-1 dim of exp(1e4), exp(-1e4), exp(100): inf / inf must not enter the graph
+    # (its backward would leak 0 * NaN into the second order)
+    check_second_order(lambda ns, a, b: (a * b.exp().prod(dim=-3, keepdim=True)).sum(dim=-1, keepdim=True),
+                       f32([[[0.0, -1.0, 0.0]]]), f32([[[0.0], [-10000.0], [100.0]]]))
     # a slice without zeros holding the inf, beside slices with zeros: torch's running products give
     # inf where P / inf is NaN (first order, in the graph; the second order there is left to torch's
     # cumprod backward, which the engine does not reproduce)

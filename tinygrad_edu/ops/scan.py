@@ -112,22 +112,24 @@ def _product_of_others(x, axis):
 
 def _differentiable_product_of_others(x, a, zero, count):
     """The same with Tensor ops (create_graph: differentiable again), from the product P of the
-    non-zero elements and the sum S of the zeros (see Prod's docstring). Where that or torch's
-    value, the running products (``_product_of_others``), is not finite (an inf element: P / inf is
-    NaN where the running products give inf; 3+ zeros beside an inf: 0 * inf), the running
-    products' value is taken, as a constant."""
+    non-zero elements and the sum S of the zeros (see Prod's docstring). In a slice with an inf or
+    NaN, or whose P overflows, the running products (``_product_of_others``, torch's value) are
+    taken instead, as a constant (P / inf would be NaN where they give inf), and the formula sees
+    ones there, so that nothing infinite enters its graph (whose backward would make 0 * inf = NaN)."""
     xp = array_module(x.array)
+    others = _product_of_others(x.array, a)
     if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
         exact = x.where(xp.zeros(x.shape, dtype=bool), 0.0)  # 0, in the graph
     else:
-        safe = x.where(~zero, 1.0)
+        ok = xp.isfinite(x.array).all(axis=a, keepdims=True)
+        ok &= xp.isfinite(xp.where(zero, 1, x.array).prod(axis=a, keepdims=True))
+        safe = x.where(~zero & ok, 1.0)
         p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
         s = x.where(zero, 0.0).sum(a, keepdim=True)
         # the zeros of the 0/1 cases are selected, not multiplied: p may overflow to inf, and inf * 0
         # would be NaN
         at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
         at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
-        exact = at_zero.where(zero, at_nonzero)
-    others = _product_of_others(x.array, a)
+        exact = at_zero.where(zero, at_nonzero).where(ok, x._wrap(others))
     keep = xp.isfinite(exact.array) & xp.isfinite(others)
     return exact if keep.all() else exact.where(keep, x._wrap(others))
