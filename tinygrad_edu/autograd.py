@@ -92,8 +92,8 @@ class Function:
 
     def _record(self, inputs, out):
         """Make ``out`` the result of this node: keep the inputs, the edges and the versions."""
-        self.inputs = inputs
         self.next = tuple((t._ctx or t) if t.requires_grad else None for t in inputs)
+        self.inputs = inputs if self.saves_inputs or self.is_view else tuple(_without_values(t) for t in inputs)
         if self.saves_inputs:
             self.versions = tuple(t._version for t in inputs)
         self._output = weakref.ref(out)
@@ -143,6 +143,27 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+FREED_FROM = 1024  # elements (see _without_values)
+
+
+def _without_values(t):
+    """What an op whose backward reads no input values keeps of an input made by another op: a
+    tensor of the same shape, dtype, device and place in the graph (``_ctx``, ``requires_grad``)
+    over one NaN broadcast to the shape, which takes no memory. So the input's own array is freed
+    as soon as nothing else holds it, as torch frees what no backward saved: the conv output
+    under a ReLU, for example. A backward that read the NaN by mistake would fail every gradient
+    check. Leaves and constants are kept as they are (their owner holds them anyway), and so are
+    the input of a view, whose output shares its memory, and arrays below ``FREED_FROM``
+    elements, which take less memory than the tensor that would stand in for them (and stay
+    visible in viz.py's drawings, which print the values of small tensors)."""
+    if t._ctx is None or t.array.size < FREED_FROM:
+        return t
+    xp = t._xp
+    kept = t._wrap(xp.broadcast_to(xp.full((), xp.nan, dtype=t.array.dtype), t.array.shape))
+    kept._ctx, kept.requires_grad = t._ctx, t.requires_grad
+    return kept
 
 
 def _rebuilt_output(ctx):

@@ -125,16 +125,40 @@ class InplaceMethods:
 
     # ----- arithmetic: self op= other ------------------------------------------------------
     def add_(self, other, *, alpha=1):
+        if alpha == 1 and self._into_storage("add", other):
+            return self
         return self._inplace("add_", lambda s: s.add(other, alpha=alpha), other)
 
     def sub_(self, other, *, alpha=1):
+        if alpha == 1 and self._into_storage("subtract", other):
+            return self
         return self._inplace("sub_", lambda s: s.sub(other, alpha=alpha), other)
 
     def mul_(self, other):
+        if self._into_storage("multiply", other):
+            return self
         return self._inplace("mul_", lambda s: s * other, other)
 
     def div_(self, other):
+        if self._into_storage("true_divide", other):
+            return self
         return self._inplace("div_", lambda s: s / other, other)
+
+    def _into_storage(self, ufunc, other):
+        """``self op= other`` computed straight into the storage (the array function ``ufunc`` with
+        ``out=``, no temporary, as torch's in-place ops) in the common case: no graph to record,
+        ``other`` a tensor of self's floating dtype and device, of self's shape or 0-d. The values
+        are those of the out-of-place op. Returns False (nothing done) for every other case, which
+        ``_inplace`` handles with torch's rules and errors."""
+        a, b = self.array, getattr(other, "array", None)
+        if (b is None or b.dtype != a.dtype or a.dtype.kind != "f" or type(b) is not type(a)
+                or (b.shape != a.shape and b.ndim) or not a.flags.writeable):
+            return False
+        if autograd.is_grad_enabled() and (self.requires_grad or other.requires_grad):
+            return False
+        getattr(self._xp, ufunc)(a, b, out=a)
+        self._version_box()[0] += 1
+        return True
 
     def pow_(self, exponent):
         return self._inplace("pow_", lambda s: s ** exponent, exponent)

@@ -23,7 +23,8 @@ RULES = {
     "Div": "d/da = 1/b, d/db = -a/b^2", "Neg": "d/dx = -1", "PowScalar": "d/dx = c x^(c-1)",
     "Pow": "d/da = b a^(b-1), d/db = a^b log a", "Exp": "d/dx = exp(x)", "Log": "d/dx = 1/x",
     "Sqrt": "d/dx = 1 / (2 sqrt x)", "Abs": "d/dx = sign(x)", "Sigmoid": "d/dx = s(x) (1 - s(x))",
-    "Tanh": "d/dx = 1 - tanh(x)^2", "Relu": "d/dx = [x > 0]", "LeakyRelu": "d/dx = [x > 0] + a [x <= 0]", "Hardtanh": "d/dx = [lo < x < hi]", "Clamp": "d/dx = [lo < x < hi]",
+    "Tanh": "d/dx = 1 - tanh(x)^2", "Relu": "d/dx = [x > 0]", "ReluGrad": "g where ReLU passed (linear in g)",
+    "LeakyRelu": "d/dx = [x > 0] + a [x <= 0]", "Hardtanh": "d/dx = [lo < x < hi]", "Clamp": "d/dx = [lo < x < hi]",
     "Maximum": "d/da = [a is the larger]", "Minimum": "d/da = [a is the smaller]",
     "Where": "d/da = [cond], d/db = [not cond]", "Cast": "g cast back to the input's dtype",
     "Reshape": "g reshaped back", "Permute": "g permuted back", "Expand": "g summed over the broadcast axes",
@@ -57,17 +58,36 @@ RULES = {
     "AdaptiveAvgPool2d": "g / window lengths spread over each window",
     "AdaptiveAvgPool2dAdjoint": "gg averaged over each window (the pooling again)",
     "Normalize": "d/dx = s (g - mean g - x^ mean(g x^))",
+    "LinearWeightGrad": "Z = G^T X: d/dG = X H^T, d/dX = G H",
+    "CrossEntropy": "d/dx = c (softmax(x) - onehot(t))", "CrossEntropyGrad": "d/dx = q - p sum(q), q = a p h",
     "InfNorm": "d/dx = sign(x) / #ties at the extremum", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
 }
 
 
 def _graph_parents(t):
     """The op that made ``t`` and its input tensors: the one place that reads engine internals
-    (``grad_fn.inputs``; a released graph counts as a leaf)."""
+    (``grad_fn.inputs``; a released graph counts as a leaf). An op that needs no input values
+    keeps only their shapes (autograd's ``_without_values``): the input drawn is then the tensor
+    that its own op made, while anything holds it."""
     fn = t.grad_fn
     if fn is None or getattr(fn, "released", False):
         return None, ()
-    return fn, tuple(getattr(fn, "inputs", ()))
+    return fn, tuple(_made_by(p) for p in getattr(fn, "inputs", ()))
+
+
+def _made_by(t):
+    made = t._ctx._output() if t._ctx is not None and not getattr(t._ctx, "released", False) else None
+    return t if made is None else made
+
+
+def _freed(t):
+    """True for the stand-in of an input whose values were freed after forward (see _graph_parents)."""
+    return t._ctx is not None and not getattr(t._ctx, "released", False) and t._ctx._output() is not t
+
+
+def _key(t):
+    """One node per point of the graph: an op's output by its op (a freed input's stand-ins share it)."""
+    return id(t._ctx) if t._ctx is not None else id(t)
 
 
 def _array_text(t, max_elements):
@@ -87,6 +107,9 @@ def _label(t, title, rule, max_elements):
     lines = [title, f"{tuple(t.shape)} {t.dtype.name}"]
     if rule:
         lines.append(rule)
+    if _freed(t):
+        lines.append("values freed after forward (no backward needs them)")
+        return "\\n".join(_escape(line) for line in lines)
     values, grad = _array_text(t, max_elements), _array_text(t.grad, max_elements)
     if values is not None:
         lines.append(f"value {values}")
@@ -115,12 +138,12 @@ def to_dot(tensor, name="autograd", max_elements=6):
     seen, stack = set(), [tensor]
     while stack:  # iterative: deep graphs must not hit the recursion limit
         t = stack.pop()
-        if id(t) in seen:
+        if _key(t) in seen:
             continue
-        seen.add(id(t))
-        lines.append(f"  t{id(t)} [{_dot_node(t, max_elements)}];")
+        seen.add(_key(t))
+        lines.append(f"  t{_key(t)} [{_dot_node(t, max_elements)}];")
         for parent in _graph_parents(t)[1]:
-            lines.append(f"  t{id(parent)} -> t{id(t)};")
+            lines.append(f"  t{_key(parent)} -> t{_key(t)};")
             stack.append(parent)
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -217,6 +217,27 @@ def test_in_place_results_and_versions_match_torch():
     _same(run)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_arithmetic_written_into_the_storage_matches_torch(dtype):
+    """``+= -= *= /=`` with a tensor of the same dtype (same shape or 0-d) write straight into the
+    storage (no temporary); values, versions and a view's values are torch's."""
+    def run(lib):
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.normal(size=(3, 4)).astype(dtype))
+        row = x[1]  # a view: sees every change
+        same, scalar = lib.tensor(rng.normal(size=(3, 4)).astype(dtype)), lib.tensor(np.asarray(0.3, dtype=dtype))
+        out, versions = [], [x._version]
+        for other in (same, scalar):
+            x += other
+            x -= other * 0.5
+            x *= other
+            x /= other + 2.0
+            versions.append(x._version)
+            out.append(row.clone())
+        return out + [x, lib.tensor(versions, dtype=lib.float64)]
+    _same(run)
+
+
 # ----- torch's errors --------------------------------------------------------------------------
 def test_a_value_saved_for_backward_then_changed_makes_backward_raise():
     def exp_output(lib):

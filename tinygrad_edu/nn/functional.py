@@ -84,16 +84,18 @@ def _check_fits(op, input, kernel, padding, dilation):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` (weight is (out_features, in_features), like torch)."""
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise EngineTypeError(f"linear: expected Tensor input and weight, got {type(input).__name__} and "
-                              f"{type(weight).__name__} {_CONVERT}")
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise EngineError(f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
-                          f"{tuple(input.shape)}) but the weight of shape {tuple(weight.shape)} expects "
-                          f"in_features={weight.shape[-1]}")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise EngineError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features={weight.shape[0]}")
-    _check_floats("linear", input, weight, bias)
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor) or not isinstance(bias, (Tensor, type(None))):
+        raise EngineTypeError(f"linear: expected Tensor input, weight and bias, got {type(input).__name__}, "
+                              f"{type(weight).__name__} and {type(bias).__name__} {_CONVERT}")
+    x, w = input.array, weight.array  # (the raw arrays: these checks run at every call)
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[-1]:
+        raise EngineError(f"linear: input has {x.shape[-1] if x.ndim else 0} features (shape "
+                          f"{tuple(x.shape)}) but the weight of shape {tuple(w.shape)} expects "
+                          f"in_features={w.shape[-1]}")
+    if bias is not None and bias.array.shape != w.shape[:1]:
+        raise EngineError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features={w.shape[0]}")
+    if x.dtype != w.dtype or x.dtype.kind != "f" or (bias is not None and bias.array.dtype != x.dtype):
+        _check_floats("linear", input, weight, bias)
     return L.Linear.apply(input, weight) if bias is None else L.Linear.apply(input, weight, bias)
 
 

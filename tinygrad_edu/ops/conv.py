@@ -20,7 +20,7 @@ work (gradgradcheck in tests/nn/test_functional.py).
 
 Speed (benchmarks/README.md): the columns are laid out ``(C, kh, kw, N, OH, OW)`` so the copy
 out of the strided view runs along image rows and each group's product is one BLAS call. The
-batch is cut into chunks whose columns fit in ~2 MB (often one chunk: small images), so the
+batch is cut into chunks whose columns fit in ~1 MB (often one chunk: small images), so the
 columns are multiplied while still in cache and never take kh*kw times the input's memory. The
 result comes out channel-major, ``(O, N, OH, OW)`` in memory, returned as a transposed view of
 shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep that layout and the next im2col reads it
@@ -77,7 +77,7 @@ def col2im(cols, out_shape, stride, padding, dilation):
     return buf[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
 
 
-CHUNK_BYTES = 1 << 21  # columns of this many bytes at most at a time (see _chunks)
+CHUNK_BYTES = 1 << 20  # columns of this many bytes at most at a time (see _chunks)
 FULL_CORRELATION = True  # stride-1 input gradients as a convolution (see _full_correlation)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 
-__all__ = ["Linear"]
+__all__ = ["Linear", "LinearWeightGrad"]
 
 
 class Linear(Function):
@@ -29,6 +29,19 @@ class Linear(Function):
         gx = g @ w if x.requires_grad else None
         rows = int(np.prod(g.shape[:-1]))  # not -1: that is ambiguous when out_features is 0
         g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1]))
-        gw = g2.T @ x2 if w.requires_grad else None
+        gw = LinearWeightGrad.apply(g2, x2) if w.requires_grad else None
         gb = g.sum(dim=tuple(range(g.ndim - 1))) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
         return gx, gw, gb
+
+
+class LinearWeightGrad(Function):
+    r"""$Z = G^\top X$ for $G$ (rows, out) and $X$ (rows, in): the weight gradient of Linear as one
+    op (a transpose and a matmul otherwise). Backward, with $H = \bar Z$ (out, in): $\bar G = X H^\top$
+    (a Linear of X with weight H), $\bar X = G H$."""
+
+    def forward(self, g, x):
+        return g.T @ x
+
+    def backward(self, h):
+        g, x = self.inputs
+        return (Linear.apply(x, h) if g.requires_grad else None), (g @ h if x.requires_grad else None)

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import array_module
+from .movement import Expand, Reshape
 
 
 def _keepdim_shape(shape, axes):
@@ -20,12 +21,13 @@ class Sum(Function):
     saves_inputs = False
 
     def forward(self, x, axes, keepdim):
-        self.axes = axes
+        self.axes, self.keepdim = axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim)
 
     def backward(self, g):
-        x = self.inputs[0]
-        return (g.reshape(_keepdim_shape(x.shape, self.axes)).expand(x.shape),)
+        shape = self.inputs[0].shape  # the ops themselves: the arguments are known to be valid
+        kept = g if self.keepdim else Reshape.apply(g, shape=_keepdim_shape(shape, self.axes))
+        return (Expand.apply(kept, shape=tuple(shape)),)
 
 
 class Extremum(Function):

@@ -29,15 +29,28 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     def _update(self, group, p, g, state):
+        # the same operations as the formulas above, in the same order (so the same rounding), with
+        # the temporaries reused: ``own`` says g is an array of this step (not the gradient itself
+        # nor the momentum buffer), so it may be scaled in place
         wd, momentum, dampening = group["weight_decay"], group["momentum"], group["dampening"]
+        own = False
         if wd != 0:
-            g = g + wd * p.array
+            g, own = g + wd * p.array, True
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = g.copy()
             else:
                 buf *= momentum
-                buf += (1 - dampening) * g
-            g = g + momentum * buf if group["nesterov"] else buf
-        p.array -= group["lr"] * g
+                buf += g if dampening == 0 else (1 - dampening) * g  # (1 - 0) g is g exactly
+            if group["nesterov"]:
+                step = momentum * buf
+                step += g  # g + momentum b
+                g, own = step, True
+            else:
+                g, own = buf, False
+        if own:
+            g *= group["lr"]
+            p.array -= g
+        else:
+            p.array -= group["lr"] * g

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import creation
 from ...autograd import EngineError, EngineIndexError, EngineTypeError
+from ...ops.cross_entropy import CrossEntropy
 from ...ops.special import SelfXlogy, Softplus
 from ...tensor import Tensor
 
@@ -54,6 +55,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     per class; the mean divides by the summed weights of the targets that are not ``ignore_index``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     op = _class_targets(_op, target, input)
+    valid, safe, coef = _checked_targets(op, input, target, weight, ignore_index)
+    classes, t = (input.shape[1] if input.ndim >= 2 else input.shape[0]), target.array
+    logp = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)  # classes last
+    rows = logp.reshape(-1, classes)
+    picked = rows[input._xp.arange(safe.shape[0]), safe]  # a gather: never touches -inf logits of other classes
+    loss = -(picked * Tensor._wrap(coef))
+    if not valid.all():
+        loss = loss.where(valid.reshape(-1), 0.0)
+    if reduction == "mean":  # every target ignored (or none at all): 0 / 0 = nan, like torch
+        total = coef.sum()
+        return loss.sum() / Tensor._wrap(total) if total else loss.sum() * float("nan")
+    return _reduce(loss.reshape(t.shape), reduction, op)
+
+
+def _checked_targets(op, input, target, weight, ignore_index):
+    """torch's checks of class-index targets; returns ``valid`` (not ignore_index), ``safe`` (the
+    targets, flat, 0 where ignored) and ``coef`` (flat: the class weight of each target, 0 where ignored)."""
     batch = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if tuple(target.shape) != tuple(batch):
         raise EngineError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape {tuple(batch)}, got "
@@ -67,18 +85,21 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise EngineIndexError(f"{op}: target values must be class indices in [0, {classes}) (or ignore_index="
                                f"{ignore_index}); got {sorted(set(int(v) for v in t[bad].ravel()))[:5]} "
                                f"with {classes} classes")
-    logp = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)  # classes last
-    rows, safe = logp.reshape(-1, classes), xp.where(valid, t, 0).reshape(-1)
-    picked = rows[xp.arange(safe.shape[0]), safe]  # a gather: never touches -inf logits of other classes
+    safe = xp.where(valid, t, 0).reshape(-1)
     w = xp.ones(classes, dtype=input.dtype) if weight is None else weight.array.astype(input.dtype)
-    coef = w[safe] * valid.reshape(-1)  # w[target], and 0 where the target is ignore_index
-    loss = -(picked * Tensor._wrap(coef))
-    if not valid.all():
-        loss = loss.where(valid.reshape(-1), 0.0)
-    if reduction == "mean":  # every target ignored (or none at all): 0 / 0 = nan, like torch
-        total = coef.sum()
-        return loss.sum() / Tensor._wrap(total) if total else loss.sum() * float("nan")
-    return _reduce(loss.reshape(t.shape), reduction, op)
+    return valid, safe, w[safe] * valid.reshape(-1)
+
+
+def _fused_cross_entropy(input, target, weight, ignore_index, reduction):
+    """cross_entropy of (N, C) logits as one op (ops/cross_entropy.py), or None where the composed
+    form is the one to use (other shapes, no elements, a mean over no weight)."""
+    if input.ndim != 2 or not input.numel() or input.dtype.kind != "f" or reduction not in _REDUCTIONS:
+        return None
+    valid, safe, coef = _checked_targets("cross_entropy", input, target, weight, ignore_index)
+    total = coef.sum()
+    if reduction == "mean" and not total:
+        return None
+    return CrossEntropy.apply(input, targets=safe, coef=coef, valid=valid, total=total, reduction=reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -89,6 +110,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise EngineError("not supported in tinygrad_edu: cross_entropy with label_smoothing and a class weight")
     _class_targets("cross_entropy", target, input)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    fused = None if label_smoothing else _fused_cross_entropy(input, target, weight, ignore_index, reduction)
+    if fused is not None:
+        return fused
     class_dim = 1 if input.ndim >= 2 else 0
     logp = input.log_softmax(class_dim)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction, _op="cross_entropy")
