@@ -9,15 +9,18 @@ then agrees with torch everywhere (values, dtypes, gradients), so an entry excus
 what its substitute changes.
 """
 import contextlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from tests.fidelity.differential_programs import Program
+from tests.fidelity.differential_programs import Program, run_step
 
 _TORCH_GELU = torch.nn.functional.gelu
+_TORCH_HARDSWISH = torch.nn.functional.hardswish
 _TORCH_NORMALIZE = torch.nn.functional.normalize
+_TORCH_SOFTPLUS = torch.nn.functional.softplus
 
 
 def _hardtanh_selected(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -28,6 +31,14 @@ def _hardtanh_selected(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 def _relu6_selected(input, inplace=False):
     return _hardtanh_selected(input, 0.0, 6.0)
+
+
+def _hardswish_scalar_rule(input, inplace=False):
+    """hardswish whose gradient at a NaN input is the upstream gradient in every lane (torch's
+    scalar formula: its else-branch), from torch's own hardswish on the other elements."""
+    nan = torch.isnan(input)
+    value = _TORCH_HARDSWISH(torch.where(nan, torch.zeros_like(input), input))
+    return torch.where(nan, input, value)
 
 
 def _gelu_exact_at_inf(input, approximate="none"):
@@ -47,6 +58,14 @@ def _normalize_zero_safe(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / norm.clamp_min(eps)
 
 
+def _softplus_selected(input, beta=1.0, threshold=20.0):
+    """softplus that selects its linear side with torch.where (torch's own softplus below the
+    threshold, fed 0 above it), so its second order there is 0 even where the upstream is infinite."""
+    above = input * beta > threshold
+    below = _TORCH_SOFTPLUS(torch.where(above, torch.zeros_like(input), input), beta, threshold)
+    return torch.where(above, input, below)
+
+
 def _elu_selected(scale_is_alpha):
     """elu (celu with ``scale_is_alpha``) written as the engine writes it, with torch.where:
     x where not x <= 0 (so NaN takes the positive side), alpha (e^(x/scale) - 1) where x < 0, and
@@ -56,6 +75,28 @@ def _elu_selected(scale_is_alpha):
         negative = torch.expm1(input.clamp(max=0.0) * (1.0 / scale)) * alpha
         return torch.where(~(input <= 0), input, torch.where(input < 0, negative, input * (alpha / scale)))
     return fn
+
+
+def _normalised(x, dims, eps):
+    """(x - mean) / sqrt(biased var + eps) over ``dims``, the mean as torch's own ``mean`` (a sum
+    divided by the count), as the engine computes it."""
+    centred = x - x.mean(dims, keepdim=True)
+    return centred / ((centred * centred).mean(dims, keepdim=True) + eps).sqrt()
+
+
+def _affine(y, weight, bias, shape):
+    y = y if weight is None else y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def _layer_norm_summed_mean(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    return _affine(_normalised(input, tuple(range(-len(shape), 0)), eps), weight, bias, shape)
+
+
+def _group_norm_summed_mean(input, num_groups, weight=None, bias=None, eps=1e-5):
+    y = _normalised(input.reshape(input.shape[0], num_groups, -1), (2,), eps).reshape(input.shape)
+    return _affine(y, weight, bias, (1, input.shape[1]) + (1,) * (input.dim() - 2))
 
 
 @dataclass(frozen=True)
@@ -88,6 +129,13 @@ DELIBERATE = [
                "gets gradient 1 and one of shape (8,) gets 0; the engine gives 0 always",
                "no derivative exists at NaN; the engine agrees with torch's vectorised path for every size",
                {"hardtanh": _hardtanh_selected, "relu6": _relu6_selected}),
+    Deliberate(("F.hardswish",), "the gradient at a NaN input",
+               "torch's CPU kernel is inconsistent with itself: its scalar path passes the upstream gradient "
+               "(NaN fails both edge tests: the else-branch) and its vectorised lanes give NaN, so a float64 "
+               "NaN tensor of shape (15,) gets gradient 1 and one of shape (16,) gets NaN (float32: 17 and "
+               "48); the engine gives the upstream gradient always",
+               "no derivative exists at NaN; the engine agrees with torch's scalar formula for every size",
+               {"hardswish": _hardswish_scalar_rule}),
     Deliberate(("F.gelu",), "the value of gelu (approximate='none') at +inf",
                "torch's float32 kernel returns NaN there (in its vectorised lanes; a 1-element tensor gets +inf); "
                "the engine returns +inf",
@@ -114,6 +162,27 @@ DELIBERATE = [
                "one sign: the limit is inf, not NaN; torch's own autograd through the same function written "
                "with torch.where (the substitute) gives the engine's values",
                {"elu": _elu_selected(False), "celu": _elu_selected(True)}),
+    Deliberate(("F.softplus",), "second order on the linear side (beta x > threshold) where the first-order "
+               "gradient overflows",
+               "torch's softplus double backward multiplies its curvature term by the mask (beta x < threshold), "
+               "so an infinite upstream there gives inf * 0 = NaN; the engine selects (where), so only the "
+               "chain rule's term through the slope 1 remains, +-inf where it overflows as well",
+               "on the linear side softplus is x: its second derivative is exactly 0 and d(g^2)/dx = 2 g dg/dx, "
+               "a product of two factors of one sign that overflows float32 (2^softplus(100): 1e30 squared), so "
+               "the limit is +inf, not NaN; torch's own autograd of softplus with its linear side selected by "
+               "torch.where (the substitute) gives the engine's values",
+               {"softplus": _softplus_selected}),
+    Deliberate(("F.layer_norm", "F.group_norm"), "the mean that layer_norm and group_norm subtract",
+               "torch's fused CPU kernel takes the mean by a Welford update (m += (x - m) / k, merged across "
+               "vector lanes whose width depends on the machine's CPU), which leaves rounding in it: the float32 "
+               "mean of [0, -2, 0, 1, 1] comes out 3.0e-8, so the normalised value of a 0 there is -2.7e-8, "
+               "not 0; the engine's mean is a sum divided by the count, as torch's own mean(), exactly 0. Where "
+               "a later step is singular at the normalised value (a zero weight and bias, then log2: -inf and "
+               "gradient inf * 0 = NaN in the engine, a finite value in torch) the two then differ",
+               "the exact (rational) mean of [0, -2, 0, 1, 1] is 0, the engine's and torch.mean's; the engine "
+               "agrees with torch's layer_norm and group_norm written with torch.mean (the substitutes), and "
+               "tests/fidelity/test_differential_regressions.py checks both claims against torch",
+               {"layer_norm": _layer_norm_summed_mean, "group_norm": _group_norm_summed_mean}),
 ]
 
 
@@ -125,44 +194,85 @@ SECOND_ORDER_NAN = (
     "inf / inf or 0 * inf = NaN although the derivative exists; the engine's second order is "
     "the chain rule through the first-order formula, which stays finite",
     "per program: central differences, in float64, of torch's own first-order gradient at the "
-    "same inputs; the position is excused only where that reference is finite and the engine "
-    "agrees with it (and everything else in the program agrees)")
+    "same inputs and at the program's own float32 values (each step's float32 rounding a constant "
+    "offset), steps h and h/2 extrapolated (Richardson), sum(g * g) differenced element by element; "
+    "the position (at most 64 per input) is excused only where that reference is finite and the "
+    "engine agrees with it to 1e-3 (and everything else in the program agrees)")
+
+
+def _rounding_offsets(program, arrays, execute):
+    """Per value, a constant that puts the float64 twin (``arrays``) onto the program's own value
+    (its float32 steps rounded as the program rounds them): step by step, the program's value minus
+    the twin's step computed from the already moved values before it (None where there is none)."""
+    own = execute(torch, program, grads=False)["values"]
+    values, offsets = [torch.tensor(a) for a in arrays], [None] * len(arrays)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, step in enumerate(program.steps):
+            try:
+                out, target = run_step(torch, step, values), own[len(arrays) + k][0]
+            except Exception:  # noqa: BLE001  (the twin refusing a step: no offsets from here on)
+                return None
+            offset = None
+            if out.dtype.is_floating_point and target is not None and np.shape(target) == tuple(out.shape):
+                offset = np.asarray(target, dtype=np.float64) - out.detach().numpy().astype(np.float64)
+                offset = np.where(np.isfinite(offset), offset, 0.0)
+                out = out + torch.as_tensor(offset).to(out.dtype)
+            offsets.append(offset)
+            values.append(out)
+    return offsets
 
 
 def second_order_reference(program, label_index, positions, execute):
     """Central differences of sum(g * g) over torch's first-order gradients ``g`` (float64 inputs)
-    with respect to input ``label_index`` at ``positions`` (flat indices): the float64 reference."""
+    with respect to input ``label_index`` at ``positions`` (flat indices): the float64 reference.
+    Each step's value carries a constant offset, the program's float32 rounding of it at the
+    inputs themselves, so that the derivative is taken at the program's own values: without it a
+    later ill-conditioned step (tan of 8668, whose float32 argument is rounded by up to 5e-4)
+    moves the reference by more than the engine's own error."""
     leaves = [k for k, a in enumerate(program.arrays) if a.dtype.kind == "f"]
     arrays = [a.astype(np.float64) if a.dtype == np.float32 else a for a in program.arrays]
-    which = leaves[label_index]
+    offsets = _rounding_offsets(program, arrays, execute)
 
     def gradients(shifted):
-        result = execute(torch, Program(shifted, program.steps, program.upstream_seed, False))
+        result = execute(torch, Program(shifted, program.steps, program.upstream_seed, False), shifts=offsets)
         if result["error"] is not None or result["grads"] is None:
             return None
         return [None if g is None else np.asarray(g[0], dtype=np.float64) for g in result["grads"]]
 
-    # entries of g that are not finite at the inputs themselves (a NaN from log10 of a negative
-    # value elsewhere in the tensor, say) are left out of sum(g * g): they would make every
-    # difference NaN, and an entry that depends on the position examined makes the engine's value
-    # NaN as well, so leaving it out excuses nothing
-    base = gradients(arrays) or []
-    finite = [None if g is None else np.isfinite(g) for g in base]
-
-    def objective(shifted):
-        gs = gradients(shifted)
-        if gs is None or len(gs) != len(finite):
-            return np.nan
-        return sum(float((g[keep] ** 2).sum()) for g, keep in zip(gs, finite) if g is not None and keep is not None)
-
+    central = _CentralDifference(gradients, arrays, leaves[label_index])
+    # Richardson's extrapolation of the steps h and h/2 cancels the h^2 term of the error: a later
+    # step of large slope (tan of a value scaled by 3) curves the objective within one step h
     out = []
     for position in positions:
-        x = arrays[which].reshape(-1)
-        h = 1e-6 * max(1.0, abs(float(x[position])))
-        values = []
-        for sign in (1.0, -1.0):
-            shifted = [a.copy() for a in arrays]
-            shifted[which].reshape(-1)[position] += sign * h
-            values.append(objective(shifted))
-        out.append((values[0] - values[1]) / (2 * h))
+        h = 1e-6 * max(1.0, abs(float(arrays[central.which].reshape(-1)[position])))
+        out.append((4 * central(position, h / 2) - central(position, h)) / 3)
     return np.array(out)
+
+
+class _CentralDifference:
+    """(sum(g(x + h e_k)^2) - sum(g(x - h e_k)^2)) / 2h for input ``which``, element ``k``."""
+
+    def __init__(self, gradients, arrays, which):
+        self.gradients, self.arrays, self.which = gradients, arrays, which
+        # entries of g that are not finite at the inputs themselves (a NaN from log10 of a negative
+        # value elsewhere in the tensor, say) are left out of sum(g * g): they would make every
+        # difference NaN, and an entry that depends on the position examined makes the engine's
+        # value NaN as well, so leaving it out excuses nothing
+        self.finite = [None if g is None else np.isfinite(g) for g in gradients(arrays) or []]
+
+    def at(self, position, step):
+        shifted = [a.copy() for a in self.arrays]
+        shifted[self.which].reshape(-1)[position] += step
+        gs = self.gradients(shifted)
+        return gs if gs is not None and len(gs) == len(self.finite) else None
+
+    def __call__(self, position, h):
+        plus, minus = self.at(position, h), self.at(position, -h)
+        if plus is None or minus is None:
+            return np.nan
+        # sum(g+^2) - sum(g-^2) taken element by element as (g+ - g-)(g+ + g-): an entry that does
+        # not depend on the position adds exactly 0, not the rounding of a large total
+        terms = [((p - m) * (p + m))[keep].sum() for p, m, keep in zip(plus, minus, self.finite)
+                 if p is not None and m is not None and keep is not None]
+        return float(sum(terms)) / (2 * h)

@@ -393,3 +393,268 @@ def test_prod_with_zeros_and_an_overflowing_rest():
                                    ([[-inf], [-inf], [0.0], [4.6]], 1)])                    # size-1 slices
 def test_prod_gradient_with_zeros_uses_the_product_of_the_others(x, dim):
     check(lambda ns, x: x.prod(dim=dim), f64(x), upstream=np.arange(1.0, 1.0 + np.prod(f64(x).shape) // f64(x).shape[dim]))
+
+
+# ---- sigmoid where torch's 1 / (1 + e^-x) divides by inf: exactly 0, not the denormal e^x ---------
+@pytest.mark.parametrize("x", [f32([-88.5, -88.72284, -88.72285, -95.0, -103.0, -110.0, 0.0, 5.0, -inf]),
+                               f64([-709.0, -709.78, -709.79, -720.0, -744.0, 3.0])], ids=["float32", "float64"])
+def test_sigmoid_underflows_to_zero_where_torch_s_does(x):
+    x = np.tile(x, 5)  # torch's vectorised lanes and its scalar tail
+    engine, reference = te.tensor(x).sigmoid().array, torch.tensor(x).sigmoid().numpy()
+    np.testing.assert_array_equal(engine == 0, reference == 0)
+    np.testing.assert_allclose(engine, reference, rtol=1e-6, atol=0)
+
+
+def test_sigmoid_of_a_large_negative_value_then_log_has_torch_s_gradient():
+    fn = lambda ns, x: ns.nn.functional.elu(ns.nn.functional.mish(x.sigmoid()), alpha=0.5).log()
+    check(fn, f32([-100.0, -90.0, -88.0, 1.0]), rtol=1e-5)  # torch: log(0) = -inf, gradient inf * 0 = NaN
+
+
+# ---- pow's exponent gradient at a zero base: torch's where(a == 0 <= b, 0, z log a), NaN in second order
+def test_pow_second_order_at_a_zero_base_is_torch_s():
+    a, b = f64([0.0, 0.0, 0.0, 1.0, 2.0]), f64([2.0, 0.5, 3.0, 2.0, -1.0])
+    check_second_order(lambda ns, a, b: a ** b, a, b, upstream=f64([1.0, 2.0, -1.0, 0.5, 1.5]))
+    check(lambda ns, a, b: a ** b, a, b, upstream=f64([inf, 1.0, nan, 1.0, 1.0]))
+
+
+# ---- abs in second order: torch's sgn_backward, (g - s^2 g) / 2|x|: NaN for an infinite g ---------------
+def test_abs_second_order_with_an_infinite_first_order_gradient():
+    x = f64([2.0, -2.0, -1.0, -0.5, 0.0])
+    check_second_order(lambda ns, x: ns.clamp(x.log1p(), max=x).abs(), x, upstream=f64([1.0, -0.5, 2.0, 1.0, 3.0]))
+    check_second_order(lambda ns, x: (x.log1p() * 2.0).abs() * x, x)
+    check_second_order(lambda ns, x: (x * x).abs(), f64([0.0, -3.0, 1e200, nan]))
+
+
+# ---- the deliberate mean of layer_norm and group_norm -------------------------------------------------
+def _welford_mean(row):
+    """torch's scalar path of its fused normalisation kernels (a row shorter than one vector)."""
+    mean = row.dtype.type(0)
+    for k, x in enumerate(row, start=1):
+        mean = mean + (x - mean) / row.dtype.type(k)
+    return mean
+
+
+def test_deliberate_layer_norm_mean_is_a_sum_divided_by_the_count():
+    from fractions import Fraction
+    from tests.fidelity.differential_deliberate import _group_norm_summed_mean, _layer_norm_summed_mean
+    row = f32([0.0, -2.0, 0.0, 1.0, 1.0])
+    torch_mean = torch.native_layer_norm(torch.tensor(row[None]), (5,), None, None, 1e-5)[1].item()
+    assert torch_mean == _welford_mean(row) != 0 and sum(map(Fraction, row.tolist())) == 0
+    assert torch.tensor(row).mean().item() == 0.0 and te.tensor(row).mean().item() == 0.0
+    x = np.stack([row, f32([1.0, 2.0, -3.0, 0.5, 0.0])])
+    w, b = f32([0.0, 1.0, 2.0, 0.5, 1.0]), f32([0.0, 1.0, 0.0, 0.0, 3.0])
+    fn = lambda ns, x, w, b: ns.nn.functional.layer_norm(x, (5,), w, b).log2()
+    assert te.nn.functional.layer_norm(te.tensor(x), (5,)).array[0, 0] == 0.0
+    assert torch.nn.functional.layer_norm(torch.tensor(x), (5,))[0, 0].item() != 0.0
+    with pytest.raises(AssertionError):  # weight 0 at a normalised 0: NaN (inf * 0) in the engine
+        check(fn, x, w, b, rtol=1e-5)
+    gn = lambda ns, x, w, b: ns.nn.functional.group_norm(x.reshape(1, 2, 5), 1, w[:2], b[:2]).log2()
+    with _substituted(layer_norm=_layer_norm_summed_mean, group_norm=_group_norm_summed_mean):
+        check(fn, x, w, b, rtol=1e-5)
+        check(gn, x, w, b, rtol=1e-5)
+        check_second_order(lambda ns, x, w, b: ns.nn.functional.group_norm(x.reshape(1, 2, 5), 2, w[:2], b[:2]).cosh(),
+                           x.astype(f64), w.astype(f64), b.astype(f64))
+
+
+def _substituted(**functions):
+    import contextlib
+
+    @contextlib.contextmanager
+    def swap():
+        saved = {name: getattr(torch.nn.functional, name) for name in functions}
+        try:
+            for name, fn in functions.items():
+                setattr(torch.nn.functional, name, fn)
+            yield
+        finally:
+            for name, fn in saved.items():
+                setattr(torch.nn.functional, name, fn)
+    return swap()
+
+
+# ---- cosine_similarity with torch's norms: the rounding of x / ||x|| and torch's second order at zero --
+def test_cosine_similarity_rounds_and_differentiates_as_torch():
+    """cos(x, x) is 1 + 2e-16 in both; the gradient (0 exactly) is rounding, which log(log(cos))
+    magnifies by 1e16: it agrees only if the backward is torch's op for op (the norm's x / norm,
+    the division's -g (z / b)). At a zero vector the second order is NaN, as torch's."""
+    x = f64([[0.0, -1.0, -1.0, -2.0], [1.0, 2.0, 0.0, 1.0], [0.3, -0.7, 2.0, 1e4]])
+    check(lambda ns, x: ns.nn.functional.cosine_similarity(x, x, dim=1).log().log(), x, rtol=1e-6, atol=0)
+    x1, x2 = f64([[-6113.2, -2452.0, 2368.7], [1530.8, 1310.8, -794.8]]), f64([[0.0, 0.0, 2.0], [0.0, 1.0, -2.0]])
+    check_second_order(lambda ns, a, b: ns.nn.functional.cosine_similarity(a, b, dim=0) * 2.0, x1, x2,
+                       upstream=f64([0.5, -1.5, 2.0]))
+
+
+def test_division_gradient_rounds_as_torch_s():
+    r = np.random.default_rng(0)
+    for dtype in (f32, f64):
+        a, b, g = (r.standard_normal(1000).astype(dtype) for _ in range(3))
+        check(lambda ns, a, b: a / b, a, b, upstream=g, rtol=0, atol=0)
+
+
+# ---- softplus' second order on its linear side with an overflowing gradient (a deliberate difference)
+def test_deliberate_softplus_second_order_on_the_linear_side():
+    """torch: NaN (its double backward multiplies an inf by the mask beta x < threshold); the engine:
+    +inf, which torch's own autograd of softplus with the linear side selected by torch.where gives."""
+    from tests.fidelity.differential_deliberate import _softplus_selected
+    x = f32([2.0, 100.0, -3.0, 25.0])
+    fn = lambda ns, x: 2.0 ** ns.nn.functional.softplus(x)
+    torch_g2, engine_g2 = second_order(fn, x, ns=torch)[-1], second_order(fn, x)[-1]
+    assert np.isnan(torch_g2[1]) and engine_g2[1] == inf
+    np.testing.assert_allclose(engine_g2[[0, 2, 3]], torch_g2[[0, 2, 3]], rtol=1e-5)
+    with _substituted(softplus=_softplus_selected):
+        np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
+
+
+# ---- prod inside create_graph with 3+ zeros and an inf: torch's running products, NaN beside the inf --
+def test_prod_in_a_graph_with_many_zeros_and_an_inf():
+    x = f32([-5653.8, -8829.4, 10398.6, -15873.6, 3658.6, -1720.9, 1.0, 2.0])  # exp: 0, 0, inf, 0, inf, 0, e, e^2
+    check_second_order(lambda ns, x: x.exp().prod(), x)
+    check_second_order(lambda ns, x: x.exp().reshape(2, 4).prod(dim=1), x)
+    # prod over a size-1 dim of exp(1e4), exp(-1e4), exp(100): inf / inf must not enter the graph
+    # (its backward would leak 0 * NaN into the second order)
+    check_second_order(lambda ns, a, b: (a * b.exp().prod(dim=-3, keepdim=True)).sum(dim=-1, keepdim=True),
+                       f32([[[0.0, -1.0, 0.0]]]), f32([[[0.0], [-10000.0], [100.0]]]))
+    # a slice without zeros holding the inf, beside slices with zeros: torch's running products give
+    # inf where P / inf is NaN (first order, in the graph; the second order there is left to torch's
+    # cumprod backward, which the engine does not reproduce)
+    fn = lambda ns, x: x.exp().reshape(2, 4).prod(dim=0)
+    for e, t in zip(second_order(fn, x)[:2], second_order(fn, x, ns=torch)[:2]):
+        np.testing.assert_allclose(e, t, rtol=1e-6)
+
+
+# ---- powers of float32 tensors: torch's kernels (sqrt, 1 / sqrt, products) and its rounding ----------
+def test_float32_powers_agree_with_torch():
+    x = np.abs(np.random.default_rng(0).standard_normal(20_000) * 100).astype(f32) + f32(1e-3)
+    for c in (-0.5, -1.0, 2.0, 3.0, -2.0):
+        np.testing.assert_array_equal((te.tensor(x) ** c).array, (torch.tensor(x) ** c).numpy(), err_msg=f"x ** {c}")
+    for c in (1.5, -1.5, 0.25, 4.0):
+        same = (te.tensor(x) ** c).array == (torch.tensor(x) ** c).numpy()
+        assert same.mean() > 0.97, (c, same.mean())  # NumPy's float32 power agrees on about 80%
+
+
+def test_norm_below_one_of_one_element_to_second_order():
+    """|x|^-0.5 * |x|^0.5 is 1 exactly in torch (1 / sqrt and sqrt), and its second derivative 0, which
+    a program with a large factor after it (floor(x) * x twice: 2e12) would magnify."""
+    x = f32(14821.5498046875)
+    check_second_order(lambda ns, x: ns.linalg.vector_norm(x, 0.5) * 3e12, x, rtol=1e-6, atol=0)
+    check_second_order(lambda ns, x: ns.linalg.vector_norm(x.reshape(1), 0.5, dim=0, keepdim=True) * 3e12, x,
+                       rtol=1e-6, atol=0)
+
+
+# ---- the differential test's float64 reference for torch's NaN second order (SECOND_ORDER_NAN) ----------
+def _program(arrays, steps, seed):
+    from tests.fidelity.differential_programs import Program, Step
+    return Program(arrays, [Step(*s) for s in steps], upstream_seed=seed, second_order=True)
+
+
+def test_second_order_reference_at_the_program_s_own_float32_values(monkeypatch):
+    """mish of 3 x (float32, x up to 4643), then tan: torch's mish double backward is NaN there. The
+    reference must be taken at the program's own float32 values of 3 x (a float64 3 x differs by up
+    to 5e-4, and tan's slope turns that into 1.5e-3) and with a step whose h^2 error is cancelled
+    (Richardson): then it agrees with the engine to 1e-6. A planted error in the engine's mish
+    second order (1%) still fails."""
+    from tests.fidelity.differential_deliberate import second_order_reference
+    from tests.fidelity.test_differential import compare, execute
+    import tinygrad_edu.nn._functional.activation as activation
+    x = f32([[2889.405029296875, -2648.25439453125, -4642.88037109375, 1702.3603515625]])
+    program = _program([x], [("move:mul_py", (0,)), ("F.mish", (1,)), ("tan", (2,))], 1216)
+    assert np.isnan(execute(torch, program)["grads2"][0][0]).any()
+    engine = execute(te, program)["grads2"][0][0].reshape(-1)
+    reference = second_order_reference(program, 0, [0, 3], execute)
+    np.testing.assert_allclose(engine[[0, 3]], reference, rtol=1e-5)
+    assert compare(program) is None
+    slope = activation._mish_slope
+    monkeypatch.setattr(activation, "_mish_slope", lambda v: slope(v) * (1.0 + 0.01 * (v - v.detach()).tanh()))
+    assert compare(program) is not None
+
+
+def test_second_order_reference_without_the_rounding_of_a_large_total():
+    """kl_div into mish: the second order at the zero inputs is -2 up^2 (log t + 1) exactly (through
+    the target's gradient), tiny beside the objective's other terms (1e8): taken element by element,
+    the central difference keeps it to 1e-6 (a difference of totals was 3e-3 off)."""
+    from tests.fidelity.differential_deliberate import second_order_reference
+    from tests.fidelity.test_differential import compare, execute
+    x = f32([[-2.0, -2.0, 1.0], [0.0, 0.0, 0.0]])
+    t = f32([[-16114.09, -12544.07, -642.84], [3921.50439453125, 444.5640563964844, -17501.8]])
+    program = _program([x, t], [("F.kl_div", (0, 1), dict(reduction="none")), ("F.mish", (2,))], 1833)
+    up = np.random.default_rng(1833).standard_normal((2, 3)).astype(f32).astype(f64)
+    exact = -2 * up[1, :2] ** 2 * (np.log(t[1, :2].astype(f64)) + 1)
+    np.testing.assert_allclose(second_order_reference(program, 0, [3, 4], execute), exact, rtol=1e-6)
+    assert compare(program) is None
+
+
+def test_second_order_excuse_with_more_than_sixteen_positions():
+    """linear, norm_1, floor(x) * x, mish (values up to 376): torch's second order is NaN at 20
+    positions of one weight; each is checked against the reference, and all agree."""
+    r = np.random.default_rng(7)
+    x, w, b = (r.standard_normal(s).astype(f32) for s in ((3, 4), (5, 4), (5,)))
+    x[2] *= 2.5
+    program = _program([x, w, b], [("F.linear", (0, 1, 2)), ("norm_1", (3,), dict(dim=1, keepdim=True)),
+                                   ("floor", (4,)), ("F.mish", (5,))], 65535)
+    from tests.fidelity.test_differential import compare, execute
+    torch_g2 = execute(torch, program)["grads2"]
+    assert np.isnan(torch_g2[1][0]).sum() > 16
+    assert compare(program) is None
+
+
+# ---- relu, leaky_relu, hardtanh in second order: torch gives their input zeros, which x's own backward meets --
+@pytest.mark.parametrize("act", [lambda ns, x: ns.nn.functional.leaky_relu(x), lambda ns, x: x.relu(),
+                                 lambda ns, x: ns.nn.functional.leaky_relu(x, 0.2),
+                                 lambda ns, x: ns.nn.functional.hardtanh(x, -0.5, 2.0), lambda ns, x: ns.nn.functional.relu6(x)],
+                         ids=["leaky", "relu", "leaky_0.2", "hardtanh", "relu6"])
+def test_masked_activation_second_order_reaches_the_input_s_graph(act):
+    """log1p(-1) = -inf: the first-order gradient is inf there, and torch's zero gradient from the
+    activation's double backward meets 0 / (1 + x) = NaN in log1p's backward (the engine: the same)."""
+    x = f64([-1.0, 2.0, -0.5, 0.0, 3.0])
+    check_second_order(lambda ns, x: act(ns, ns.clamp(x.log1p() * 3, max=x * 10)), x, upstream=f64([1.0, -2.0, 0.5, 1.0, 2.0]))
+    check_second_order(lambda ns, x: act(ns, -x.log1p()), x)
+    check(lambda ns, x: act(ns, x.log1p()), f64([-1.0, 5.0, 0.5, 0.0, 1.0]), upstream=f64([1.0, 2.0, inf, nan, 1.0]))
+
+
+# ---- layer_norm / group_norm backward in the form of torch's kernels: an inf upstream spoils the row ---
+@pytest.mark.parametrize("norm", [lambda ns, x, w: ns.nn.functional.layer_norm(x, (6,), w),
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 3, 2), 3) * w[:2],
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0]],
+                         ids=["layer_norm", "group_norm", "group_norm_2"])
+def test_normalisation_gradient_with_an_infinite_upstream(norm):
+    """(group_norm's own weight gradient with an inf upstream is left out: torch's kernel takes it as
+    (sum dy x - sum dy mean) rstd per channel, inf - inf = NaN, where the engine's sum(dy xhat) is
+    inf.)"""
+    x = f64([[0.5, -1.0, 2.0, 3.0, -0.25, 1.0], [1.0, 2.0, -3.0, 0.5, 0.0, 4.0]])
+    w = f64([1.0, 0.0, 2.0, -1.0, 0.5, 3.0])
+    up = np.ones((2, 6))
+    up[0, 2], up[1, 5] = inf, -inf
+    check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6), x, w, upstream=up)
+    check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6) ** 3, x, w, upstream=np.arange(12.0).reshape(2, 6))
+
+
+def test_deliberate_hardswish_nan_gradient_depends_on_size_in_torch():
+    from tests.fidelity.differential_deliberate import _hardswish_scalar_rule
+
+    def nan_grad(ns, size, fn=None):
+        x = ns.tensor(np.full(size, nan), requires_grad=True)
+        (fn or ns.nn.functional.hardswish)(x).sum().backward()
+        return float(x.grad[0])
+    assert nan_grad(torch, 15) == 1.0 and np.isnan(nan_grad(torch, 16))  # float64: 2 vectors of 8 from 16
+    assert nan_grad(te, 15) == nan_grad(te, 16) == 1.0
+    assert nan_grad(torch, 16, _hardswish_scalar_rule) == 1.0
+    x = f64([-4.0, -3.0, -1.0, 0.0, 2.0, 3.0, 5.0, nan] * 3)
+    with _substituted(hardswish=_hardswish_scalar_rule):
+        check_second_order(lambda ns, x: ns.nn.functional.hardswish(x * 2.0) * x, x)
+
+
+# ---- prod along a contiguous dim in torch's order: whether an overflow meets a zero first ------------
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_prod_multiplies_in_torch_s_order(dtype):
+    """1e4 in every lane and one zero: the exact product is 0, torch's is 0 or NaN (inf * 0) by the
+    order of its lanes (4 accumulators of 8 float32 or 4 float64 lanes, then the tail), and so is
+    the engine's; a product along dim 0 is sequential in both."""
+    r = np.random.default_rng(0)
+    big = dtype(1e4) if dtype == f32 else dtype(1e40)
+    for n in (31, 32, 40, 72, 100, 129):
+        for zero in (0, 5, n - 1):
+            x = r.choice(np.array([big, -big, 3.0, 0.5], dtype=dtype), size=(3, n))
+            x[:, zero] = 0
+            check(lambda ns, x: x.prod(), x.reshape(-1), rtol=1e-6, atol=0)
+            check(lambda ns, x: x.prod(dim=1), x, rtol=1e-6, atol=0)
+            check(lambda ns, x: x.T.prod(dim=0), x, rtol=1e-6, atol=0)

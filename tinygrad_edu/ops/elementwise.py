@@ -3,8 +3,12 @@ differentiable ops, so gradients of gradients work. Broadcasting is undone for a
 place (``autograd.sum_to_shape``). Formulas: derivations/engine_ops.tex; in the docstrings $\bar z$
 is the upstream gradient (of the loss with respect to the output $z$) and $\bar a$ what backward
 returns for the input $a$."""
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
+from ..grad_mode import is_grad_enabled
+from .unary import ZeroGradient
 
 
 class Add(Function):
@@ -43,7 +47,8 @@ class Mul(Function):
 
 
 class Div(Function):
-    r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, z / b$."""
+    r"""$z = a / b$; $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2 = -\bar z\, (z / b)$ (grouped as
+    torch groups it, so that it rounds as torch's)."""
     saves_output = True
 
     def forward(self, a, b):
@@ -51,7 +56,7 @@ class Div(Function):
 
     def backward(self, g):
         _, b = self.inputs
-        return g / b, -(g * self.output()) / b
+        return g / b, -g * (self.output() / b)
 
 
 class Neg(Function):
@@ -66,12 +71,27 @@ class Neg(Function):
         return (-g,)
 
 
+# torch's kernels for these exponents of float32/float64 tensors (sqrt, 1 / sqrt, products),
+# which round otherwise than a general power: x^-0.5 x^0.5 is then 1 as in torch, not 1 - 1 ulp
+_TORCH_POWERS = {0.5: lambda xp, x: xp.sqrt(x), -0.5: lambda xp, x: 1 / xp.sqrt(x), -1.0: lambda xp, x: 1 / x,
+                 2.0: lambda xp, x: x * x, 3.0: lambda xp, x: x * x * x, -2.0: lambda xp, x: 1 / (x * x)}
+
+
+def _power(x, exponent):
+    special = _TORCH_POWERS.get(exponent) if x.dtype in (np.float32, np.float64) else None
+    if special is not None:
+        return special(array_module(x), x)
+    if x.dtype == np.float32:  # NumPy's float32 power is often 1 ulp off torch's (a fifth of the values);
+        return (x.astype(np.float64) ** exponent).astype(np.float32)  # rounded from float64 it agrees on 98%
+    return x ** exponent
+
+
 class PowScalar(Function):
     r"""$z = x^c$ for a constant $c$; $\bar x = \bar z\, c\, x^{c-1}$ (zero when $c = 0$, like torch)."""
 
     def forward(self, x, exponent):
         self.exponent = exponent
-        return x ** exponent
+        return _power(x, exponent)
 
     def backward(self, g):
         (x,) = self.inputs
@@ -83,7 +103,9 @@ class PowScalar(Function):
 
 class Pow(Function):
     r"""$z = a^b$ for tensors; $\bar a = \bar z\, b\, a^{b-1}$ (0 where $b = 0$),
-    $\bar b = \bar z\, z \log a$ (0 where $a = 0 \le b$): torch's conventions at those points."""
+    $\bar b = \bar z\, z \log a$ (0 where $a = 0 \le b$): torch's conventions at those points,
+    written as torch's: $\bar z \cdot \mathrm{where}(a = 0 \le b, 0, z \log a)$, so that, as in
+    torch, the second order at $a = 0$ is NaN ($z \log a$ is $0 \cdot (-\infty)$ there)."""
     saves_output = True
 
     def forward(self, a, b):
@@ -92,8 +114,7 @@ class Pow(Function):
     def backward(self, g):
         a, b = self.inputs
         zero_base = (a.array == 0) & (b.array >= 0)
-        log_a = a.where(~zero_base, 1.0).log().where(~zero_base, 0.0)
-        return (g * b * a ** (b - 1)).where(b.array != 0, 0.0), g * self.output() * log_a
+        return (g * b * a ** (b - 1)).where(b.array != 0, 0.0), g * (self.output() * a.log()).where(~zero_base, 0.0)
 
 
 class Exp(Function):
@@ -130,27 +151,54 @@ class Sqrt(Function):
         return (g / (self.output() * 2.0),)
 
 
+def _sign(x):
+    xp = array_module(x)
+    return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)  # sign(nan) is 0, as in torch
+
+
 class Abs(Function):
-    r"""$z = |x|$; $\bar x = \bar z\,\mathrm{sign}(x)$ (0 at $x = 0$, like torch)."""
+    r"""$z = |x|$; $\bar x = \bar z\,\mathrm{sign}(x)$ (0 at $x = 0$, like torch). In a graph
+    (create_graph) the sign is the op ``x.sign()``, as torch's ``sgn``: its gradient is zeros that
+    still flow back into x's own graph (where, as in torch, a 0 / 0 there gives NaN)."""
 
     def forward(self, x):
         return abs(x)
 
     def backward(self, g):
-        x = self.inputs[0].array
-        xp = array_module(x)
-        return (g * xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype),)  # sign(nan) is 0, as in torch
+        if is_grad_enabled():
+            return (g * self.inputs[0].sign(),)
+        return (g * _sign(self.inputs[0].array),)
+
+
+def _overflow_edge(dtype):
+    """The largest x of ``dtype`` whose e^-x overflows to inf in that dtype."""
+    down, up = dtype(-np.inf), dtype(0)
+    x = np.array(-np.log(np.finfo(dtype).max), dtype=dtype)
+    with np.errstate(over="ignore"):
+        while not np.isinf(np.exp(-x)):
+            x = np.nextafter(x, down)
+        while np.isinf(np.exp(-np.nextafter(x, up))):
+            x = np.nextafter(x, up)
+    return x
+
+
+# torch computes sigmoid as 1 / (1 + e^-x) in float32 and float64: 0 exactly where e^-x overflows
+_SIGMOID_ZERO_AT_OR_BELOW = {np.dtype(t): _overflow_edge(t) for t in (np.float32, np.float64)}
 
 
 class Sigmoid(Function):
-    r"""$\sigma(x) = 1/(1+e^{-x})$, computed without overflow; $\bar x = \bar z\,\sigma(1-\sigma)$."""
+    r"""$\sigma(x) = 1/(1+e^{-x})$, computed without overflow; $\bar x = \bar z\,\sigma(1-\sigma)$.
+    As torch's it is exactly 0 where $e^{-x}$ overflows (float32 $x < -88.72$), not the denormal
+    $e^x$ (torch's formula divides by inf there)."""
 
     saves_inputs, saves_output = False, True  # backward reads only the output
 
     def forward(self, x):
         xp = array_module(x)
         e = xp.exp(-abs(x))  # in (0, 1]: never overflows
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        s = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        edge = _SIGMOID_ZERO_AT_OR_BELOW.get(x.dtype)
+        return s if edge is None else xp.where(x <= edge, s.dtype.type(0), s)
 
     def backward(self, g):
         s = self.output()
@@ -174,6 +222,19 @@ class Tanh(Function):
         return (g * (1.0 - t * t),)
 
 
+class OnesOf(ZeroGradient):
+    r"""1 in x's shape and dtype, in x's graph, with the gradient 0 (see ``linked``)."""
+
+
+def linked(gradient, x):
+    """``gradient`` times OnesOf(x) inside create_graph: torch's masked activations (relu, leaky_relu)
+    give their input the gradient zeros_like in second order, which reaches x's own backward (a
+    0 / 0 there, log1p at -1, is NaN in torch); outside create_graph, ``gradient`` itself."""
+    if not is_grad_enabled():
+        return gradient
+    return gradient * OnesOf.apply(x, fn=array_module(x.array).ones_like)
+
+
 class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = [x > 0]\,?\,\bar z : 0$ (0 at $x = 0$, like torch)."""
 
@@ -183,7 +244,8 @@ class Relu(Function):
         return array_module(x).maximum(x, 0)
 
     def backward(self, g):
-        return (ReluGrad.apply(g, self.output()),)
+        # in a graph, linked: torch gives ReLU's output the gradient zeros_like in second order
+        return (linked(ReluGrad.apply(g, self.output()), self.output()),)
 
 
 class ReluGrad(Function):
@@ -214,6 +276,33 @@ class ReluGrad(Function):
 
 
 SELECT_BLOCK = 1 << 16  # elements of ReluGrad's mask at a time
+
+
+class Hardtanh(Function):
+    r"""$z = \mathrm{clamp}(x, lo, hi)$; $\bar x = \bar z$ strictly inside $(lo, hi)$, else 0 (at the
+    edges and at NaN too: selected)."""
+
+    def forward(self, x, lo, hi):
+        self.lo, self.hi = lo, hi
+        xp = array_module(x)
+        return xp.where(xp.isnan(x), x, xp.clip(x, lo, hi))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (linked(g.where((x.array > self.lo) & (x.array < self.hi), 0.0), x),)
+
+
+class LeakyRelu(Function):
+    r"""$z = x$ for $x > 0$, else $a x$; $\bar x = \bar z$ or $a \bar z$ (selected: $a \bar z$ at 0 and at
+    NaN, as torch's)."""
+
+    def forward(self, x, slope):
+        self.slope = slope
+        return array_module(x).where(x > 0, x, x * slope)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (linked(g.where(x.array > 0, g * self.slope), x),)
 
 
 class Clamp(Function):

@@ -30,17 +30,21 @@ class Normalize(Function):
     Tensor ops, so that it is differentiable again (second order).
 
     ``stats``: a dict that forward fills with the batch's ``mean`` and ``var`` arrays (kept dims),
-    for the running statistics of batch_norm.
+    for the running statistics of batch_norm. ``rowwise`` (layer_norm, group_norm): the first-order
+    gradient written as torch's kernels for those write it, $\bar x = s \bar{\hat x} + b x + c$ with
+    $b = (\langle \bar{\hat x} \rangle \mu - \langle \bar{\hat x} x \rangle) s^3$ and $c = -b \mu -
+    \langle \bar{\hat x} \rangle s$ (the same value; an inf in $\bar{\hat x}$ then gives NaN over the
+    whole row, as in torch, where the form above keeps some entries infinite).
     """
 
-    def forward(self, x, axes, eps, stats=None):
+    def forward(self, x, axes, eps, stats=None, rowwise=False):
         count = 1
         for a in axes:
             count *= x.shape[a]
         mean, centred, var = _moments(x, axes, count)
         if stats is not None:
             stats.update(mean=mean, var=var)
-        self.axes, self.eps, self.count, self.mean = axes, eps, count, mean
+        self.axes, self.eps, self.count, self.mean, self.rowwise = axes, eps, count, mean, rowwise
         root = array_module(x).sqrt(var + eps)
         self.scale = 1.0 / root
         return centred / root  # divided, as the composed form rounds it
@@ -48,11 +52,21 @@ class Normalize(Function):
     def backward(self, g):
         if is_grad_enabled():  # create_graph: differentiable in x and g
             return (self._backward_graph(g),)
+        if self.rowwise:
+            return (g._wrap(self._backward_rowwise(g.array)),)
         s, axes = self.scale, self.axes
         xhat, ga = (self.inputs[0].array - self.mean) * s, g.array
         mean_g = ga.sum(axis=axes, keepdims=True) / self.count
         mean_gx = (ga * xhat).sum(axis=axes, keepdims=True) / self.count
         return (g._wrap((ga - mean_g - xhat * mean_gx) * s),)
+
+    def _backward_rowwise(self, ga):
+        x, a, mean, axes = self.inputs[0].array, self.scale, self.mean, self.axes
+        scale = 1.0 / self.count
+        ds, db = (ga * x).sum(axis=axes, keepdims=True), ga.sum(axis=axes, keepdims=True)
+        b = (db * mean - ds) * a * a * a * scale
+        c = -b * mean - db * a * scale
+        return (a * ga + b * x + c).astype(x.dtype)
 
     def _backward_graph(self, g):
         x, axes = self.inputs[0], self.axes

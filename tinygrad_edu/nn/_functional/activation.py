@@ -24,6 +24,7 @@ import math
 
 from ...autograd import EngineError, EngineTypeError, no_grad
 from ...ops.activation import Fused, Hardswish
+from ...ops.elementwise import Hardtanh, LeakyRelu
 from ...ops.special import Erf, Softplus
 from ...tensor import Tensor
 
@@ -55,7 +56,7 @@ def _fused(x, value, slope):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _maybe_inplace("leaky_relu", input, inplace, lambda x: x.where(x.array > 0, x * negative_slope))
+    return _maybe_inplace("leaky_relu", input, inplace, lambda x: LeakyRelu.apply(x, slope=negative_slope))
 
 
 def _negative_exp_part(x, alpha, scale):
@@ -149,10 +150,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise EngineError(f"hardtanh: min_val cannot be greater than max_val (got {min_val} > {max_val})")
 
-    def compute(x):
-        inside = (x.array > min_val) & (x.array < max_val)  # torch's gradient: 0 at the edges too
-        return x.where(inside, x.detach().clamp(min=min_val, max=max_val))
-    return _maybe_inplace("hardtanh", input, inplace, compute)
+    return _maybe_inplace("hardtanh", input, inplace, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val))
 
 
 def relu6(input, inplace=False):

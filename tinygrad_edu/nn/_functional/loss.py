@@ -221,8 +221,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     x1, x2 = x1._pair(x2)
     x1, x2 = x1.expand(*shape), x2.expand(*shape)
 
-    def unit(x):
-        norm = _norm2(x, dim)
+    def unit(x):  # the norm as torch's vector_norm (its gradient x / norm, 0 at a zero vector)
+        norm = x.vector_norm(2, dim=dim, keepdim=True)
         return x / norm.where(norm.array >= eps, norm - norm.detach() + eps)
     return (unit(x1) * unit(x2)).sum(dim)
 

@@ -40,11 +40,11 @@ def _check_vector(op, name, tensor, shape):
                           f"{'channel' if len(shape) == 1 else 'normalized element'}), got {tuple(tensor.shape)}")
 
 
-def _normalise(x, axes, eps):
+def _normalise(x, axes, eps, rowwise=False):
     """(x - mean) / sqrt(biased var + eps) over ``axes`` (the fused op); also the mean and biased
-    variance (kept dims, no graph)."""
+    variance (kept dims, no graph). ``rowwise``: layer_norm's and group_norm's backward formula."""
     stats = {}
-    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats)
+    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats, rowwise=rowwise)
     return y, Tensor._wrap(stats["mean"]), Tensor._wrap(stats["var"])
 
 
@@ -117,7 +117,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     if not axes:  # normalized_shape=(): every element is its own group (torch gives 0 + bias)
         return _affine(input * 0.0, weight, bias, shape)
-    y, _, _ = _normalise(input, axes, eps)
+    y, _, _ = _normalise(input, axes, eps, rowwise=True)
     return _affine(y, weight, bias, shape)
 
 
@@ -131,5 +131,5 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_vector(op, "weight", weight, (channels,))
     _check_vector(op, "bias", bias, (channels,))
     grouped = input.reshape(n, num_groups, -1)
-    y, _, _ = _normalise(grouped, (2,), eps)
+    y, _, _ = _normalise(grouped, (2,), eps, rowwise=True)
     return _affine(y.reshape(input.shape), weight, bias, (1, channels) + (1,) * (input.ndim - 2))
