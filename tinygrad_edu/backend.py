@@ -104,3 +104,41 @@ def scatter_add(out, index, values):
         np.add.at(out, index, values)
     else:
         _cupy_scatter_add(out, index, values)
+
+
+def keep_where(mask, values, out=None):
+    """``where(mask, values, 0)``: the values where ``mask`` holds, +0 elsewhere, exact for inf and
+    NaN (a NaN or inf outside the mask never leaks out, as it would through ``values * mask``)."""
+    return _select_bits(mask, values, out, keep=True)
+
+
+def zero_where(mask, values, out=None):
+    """``where(mask, 0, values)``: +0 where ``mask`` holds, the values elsewhere (see keep_where)."""
+    return _select_bits(mask, values, out, keep=False)
+
+
+def _select_bits(mask, values, out, keep):
+    """On NumPy, the selection is made on the bits, without branches: each value's bits AND all
+    ones (kept) or AND zero (+0). NumPy's ``where`` with a mask it cannot predict was 10x slower
+    here (20 ms against 1.9 ms for 2 million float32). ``out``: a contiguous array of values'
+    shape and dtype to write into."""
+    xp = array_module(values)
+    if xp is not np or values.dtype.kind != "f":
+        result = xp.where(mask, values, 0) if keep else xp.where(mask, 0, values)
+        result = result.astype(values.dtype, copy=False)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+    bits_type = np.dtype(f"i{values.itemsize}")
+    if out is None:
+        bits = np.array(mask, dtype=bits_type)  # (np.array: a 0-d comparison gives a NumPy scalar)
+    else:
+        bits = out.view(bits_type)
+        np.copyto(bits, mask, casting="unsafe")
+    if keep:
+        np.negative(bits, out=bits)  # mask 1 -> -1 (all bits set), 0 -> 0
+    else:
+        np.subtract(bits, 1, out=bits)  # mask 1 -> 0, 0 -> -1 (all bits set)
+    np.bitwise_and(bits, values.view(bits_type), out=bits)
+    return bits.view(values.dtype)

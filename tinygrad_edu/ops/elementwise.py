@@ -6,7 +6,7 @@ returns for the input $a$."""
 import numpy as np
 
 from ..autograd import Function
-from ..backend import array_module
+from ..backend import array_module, zero_where
 from ..grad_mode import is_grad_enabled
 from .unary import ZeroGradient
 
@@ -251,31 +251,32 @@ class Relu(Function):
 class ReluGrad(Function):
     r"""ReLU's backward as one op: $y = [z \not\le 0]\,?\,g : 0$ from ReLU's output $z$, selected,
     not multiplied (an infinite $g$ must not make inf * 0 = NaN), and a NaN input passes its
-    gradient, like torch. From the output, so no mask is kept between the passes; computed a few
-    images at a time (``SELECT_BLOCK``), so no mask of the whole batch is held either (torch's
-    kernel is one pass too): measured, that was 2 MiB of the Galaxy CNN step's peak. Linear in
+    gradient, like torch. From the output, so no mask is kept between the passes; computed a block
+    at a time (``SELECT_BLOCK`` elements, in memory order), so no mask of the whole batch is held
+    either (torch's kernel is one pass too: measured, a whole mask was 2 MiB of the Galaxy CNN
+    step's peak), and on the bits (backend.zero_where: 10x faster than NumPy's where). Linear in
     $g$: $\bar g$ = the same selection of $\bar y$; $z$ gets no gradient (0 almost everywhere)."""
 
     saves_inputs = False
 
     def forward(self, g, z):
         self.z = z
-        xp = array_module(g)
         order = sorted(range(g.ndim), key=lambda a: -g.strides[a])  # g's axes in memory order
         gm, zm = g.transpose(order), z.transpose(order)
-        if g.size <= SELECT_BLOCK or xp.__name__ != "numpy" or not (gm.flags.c_contiguous and zm.flags.c_contiguous):
-            return xp.where(z <= 0, 0, g).astype(g.dtype, copy=False)
-        out = xp.empty(gm.shape, dtype=g.dtype)  # in g's memory layout
+        if g.size <= SELECT_BLOCK or not (gm.flags.c_contiguous and zm.flags.c_contiguous):
+            return zero_where(z <= 0, g)
+        out = array_module(g).empty(gm.shape, dtype=g.dtype)  # in g's memory layout
         flat_g, flat_z, flat_out = gm.reshape(-1), zm.reshape(-1), out.reshape(-1)
         for i in range(0, g.size, SELECT_BLOCK):
-            flat_out[i:i + SELECT_BLOCK] = xp.where(flat_z[i:i + SELECT_BLOCK] <= 0, 0, flat_g[i:i + SELECT_BLOCK])
+            block = slice(i, i + SELECT_BLOCK)
+            zero_where(flat_z[block] <= 0, flat_g[block], out=flat_out[block])
         return out.transpose(sorted(range(g.ndim), key=order.__getitem__))
 
     def backward(self, h):
         return ReluGrad.apply(h, h._wrap(self.z)), None
 
 
-SELECT_BLOCK = 1 << 16  # elements of ReluGrad's mask at a time
+SELECT_BLOCK = 1 << 17  # elements of ReluGrad's mask at a time (64K-256K measured alike)
 
 
 class Hardtanh(Function):

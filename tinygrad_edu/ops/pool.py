@@ -13,7 +13,7 @@ pooling and, for max pooling, marks the first maximum of each window in row-majo
 other's adjoints, so each is the other's backward and gradients of gradients work.
 """
 from ..autograd import Function
-from ..backend import array_module
+from ..backend import array_module, keep_where
 
 
 class _Windows:
@@ -165,7 +165,7 @@ class WindowScatter(Function):
             elif masks is None:
                 buf[index] = g
             else:  # disjoint windows: g where the mask holds straight into its slots
-                buf[index] = xp.where(masks[k], g, 0)  # (2x faster than copyto(where=) into zeros, measured)
+                buf[index] = keep_where(masks[k], g)  # on the bits: 10x faster than where (backend.py)
         return windows.crop(buf)
 
     def backward(self, gg):
