@@ -145,7 +145,7 @@ class Function:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-FREED_FROM = 1024  # elements (see _without_values)
+FREED_FROM = 1 << 16  # elements (see _without_values)
 
 
 def _without_values(t):
@@ -154,10 +154,11 @@ def _without_values(t):
     over one NaN broadcast to the shape, which takes no memory. So the input's own array is freed
     as soon as nothing else holds it, as torch frees what no backward saved: the conv output
     under a ReLU, for example. A backward that read the NaN by mistake would fail every gradient
-    check. Leaves and constants are kept as they are (their owner holds them anyway), and so are
-    the input of a view, whose output shares its memory, and arrays below ``FREED_FROM``
-    elements, which take less memory than the tensor that would stand in for them (and stay
-    visible in viz.py's drawings, which print the values of small tensors)."""
+    check (tests/engine/test_ops.py runs every op's checks with ``FREED_FROM = 0``). Leaves and
+    constants are kept as they are (their owner holds them anyway), and so are the input of a
+    view, whose output shares its memory, and arrays below ``FREED_FROM`` elements (256 KiB of
+    float32): for those, making the stand-in costs more time than their memory is worth (measured
+    on the MLP step), and they stay visible in viz.py's drawings, which print small tensors."""
     if t._ctx is None or t.array.size < FREED_FROM:
         return t
     xp = t._xp

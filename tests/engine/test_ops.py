@@ -40,6 +40,32 @@ def test_fixed_case_matches_torch(spec, case, dtype):
     _assert_close_to_torch(errors, FLOAT64_TOL if dtype == np.float64 else FLOAT32_TOL, f"{spec.name} {case.shapes}")
 
 
+class _MadeByAnOp:
+    """``spec`` with every differentiable input first passed through ``* 1`` (exact): the op then
+    gets inputs made by another op, which is where autograd keeps only the shapes of inputs whose
+    values no backward needs (autograd._without_values)."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+    def call(self, ns, *tensors, **kwargs):
+        return self.spec.call(ns, *[t * 1 if t.requires_grad else t for t in tensors], **kwargs)
+
+
+@pytest.mark.parametrize("spec,case", FIXED)
+def test_ops_keep_what_their_backward_reads(spec, case, monkeypatch):
+    """With every input made by an op and no size limit on freeing (FREED_FROM = 0), an op whose
+    backward read a value it did not keep would read NaN: torch's values, gradients and second
+    order must still come out."""
+    monkeypatch.setattr(te.autograd, "FREED_FROM", 0)
+    arrays_ = spec.inputs(case.shapes, np.random.default_rng(1))
+    errors = torch_errors(_MadeByAnOp(spec), arrays_, case.kwargs, seed=2, second_order=spec.second_order)
+    _assert_close_to_torch(errors, FLOAT64_TOL, f"{spec.name} {case.shapes} (inputs made by an op)")
+
+
 @pytest.mark.parametrize("spec", DRAWN)
 @given(data=st.data())
 def test_drawn_shapes_match_torch_and_finite_differences(spec, data):
@@ -97,3 +123,14 @@ def test_every_registered_op_has_a_torch_counterpart_that_runs():
         case = spec.cases[0]
         arrays_ = spec.inputs(case.shapes, np.random.default_rng(0))
         assert evaluate(torch, spec, arrays_, case.kwargs)["outputs"], spec.name
+
+
+def test_variance_of_a_large_computed_tensor_matches_torch():
+    """Regression: var's backward reads x, so var must keep it; marked as needing no input values it
+    got the NaN stand-in for a computed input of FREED_FROM elements or more (a NaN gradient)."""
+    x = np.random.default_rng(0).normal(size=(300, 400))
+    assert x.size >= te.autograd.FREED_FROM
+    xe, xt = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (xe * 2).var().backward()
+    (xt * 2).var().backward()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-20)

@@ -8,7 +8,7 @@ Each gradient is computed only when its input requires it (composed from matmul,
 add it was 3 ops forward, 7 backward, and an unneeded $\bar x$). The gradients are made of engine
 ops, so the gradient of a gradient works.
 """
-import numpy as np
+import math
 
 from ..autograd import Function
 
@@ -27,10 +27,12 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.inputs[:2]
         gx = g @ w if x.requires_grad else None
-        rows = int(np.prod(g.shape[:-1]))  # not -1: that is ambiguous when out_features is 0
+        rows = math.prod(g.shape[:-1])  # not -1: that is ambiguous when out_features is 0
         g2, x2 = (g, x) if g.ndim == 2 else (g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1]))
         gw = LinearWeightGrad.apply(g2, x2) if w.requires_grad else None
-        gb = g.sum(dim=tuple(range(g.ndim - 1))) if len(self.inputs) > 2 and self.inputs[2].requires_grad else None
+        gb = None
+        if len(self.inputs) > 2 and self.inputs[2].requires_grad:
+            gb = g.sum(0) if g.ndim == 2 else g.sum(dim=tuple(range(g.ndim - 1)))
         return gx, gw, gb
 
 

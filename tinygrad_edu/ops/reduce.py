@@ -107,7 +107,7 @@ class Variance(Function):
     given dims keeps the formula with the signed $n - c$, while over all elements (``dim=None``)
     it is $\bar z \cdot (x = \bar x\ ?\ \text{nan} : \infty)$, a constant factor."""
 
-    saves_inputs = False
+    # keeps x: backward reads its values (x - mean)
 
     def forward(self, x, axes, keepdim, dof, all_elements):
         xp = array_module(x)
