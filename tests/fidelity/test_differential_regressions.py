@@ -136,6 +136,13 @@ def test_fused_activations_keep_an_infinite_upstream_gradient(name, kwargs):
                        upstream=f64([1.0, -0.5, 2.0, 1.5]))
 
 
+# ---- gelu(tanh)'s second derivative: torch's formula, sech from cosh (no 1 - tanh^2 cancellation) --
+def test_gelu_tanh_second_order_in_float32_is_torch_s():
+    gelu = lambda ns, x: ns.nn.functional.gelu(ns.nn.functional.gelu(x * 3.0, approximate="tanh"), approximate="tanh")
+    x = f32([1.622351250504282, 1.5, 1.0, 0.1, -1.6, -0.4])  # 3x = 4.87: tanh(u) rounds to 1 in float32
+    check_second_order(gelu, x, upstream=f32([1.0, -0.5, 2.0, 1.5, 0.7, -1.2]), rtol=2e-6, atol=1e-9)
+
+
 def test_sign_of_nan_is_zero_like_torch():
     check(lambda ns, x: x.log2().sign() * x, f64([-1.0, 0.0, 2.0, 0.5]))
 
