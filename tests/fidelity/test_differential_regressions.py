@@ -621,18 +621,29 @@ def test_masked_activation_second_order_reaches_the_input_s_graph(act):
 # ---- layer_norm / group_norm backward in the form of torch's kernels: an inf upstream spoils the row ---
 @pytest.mark.parametrize("norm", [lambda ns, x, w: ns.nn.functional.layer_norm(x, (6,), w),
                                   lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 3, 2), 3) * w[:2],
-                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0]],
-                         ids=["layer_norm", "group_norm", "group_norm_2"])
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0],
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2, w, w * 0.5),
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(1, 6, 2), 3, w * 2.0)],
+                         ids=["layer_norm", "group_norm", "group_norm_2", "group_norm_weight", "group_norm_weight_2"])
 def test_normalisation_gradient_with_an_infinite_upstream(norm):
-    """(group_norm's own weight gradient with an inf upstream is left out: torch's kernel takes it as
-    (sum dy x - sum dy mean) rstd per channel, inf - inf = NaN, where the engine's sum(dy xhat) is
-    inf.)"""
+    """group_norm's own weight gradient as torch's kernel forms it: (sum dy x - sum dy mean) rstd
+    per channel, so an inf upstream gives inf - inf = NaN where x and the mean have one sign."""
     x = f64([[0.5, -1.0, 2.0, 3.0, -0.25, 1.0], [1.0, 2.0, -3.0, 0.5, 0.0, 4.0]])
     w = f64([1.0, 0.0, 2.0, -1.0, 0.5, 3.0])
     up = np.ones((2, 6))
     up[0, 2], up[1, 5] = inf, -inf
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6), x, w, upstream=up)
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6) ** 3, x, w, upstream=np.arange(12.0).reshape(2, 6))
+
+
+def test_group_norm_weight_gradient_to_second_order():
+    x = np.random.default_rng(5).standard_normal((2, 4, 3)).astype(np.float32) + 0.5
+    w, b = f32([1.5, -0.5, 2.0, 0.25]), f32([0.1, -0.2, 0.3, 0.0])
+    up = np.random.default_rng(6).standard_normal((2, 4, 3)).astype(np.float32)
+    check_second_order(lambda ns, x, w, b: ns.nn.functional.group_norm(x, 2, w, b) ** 2, x, w, b, upstream=up,
+                       rtol=1e-4, atol=1e-5)
+    check_second_order(lambda ns, x, w: ns.nn.functional.group_norm(x, 4, w), x, w, upstream=up, rtol=1e-4, atol=1e-5)
+    check(lambda ns, x, w: ns.nn.functional.group_norm(x, 2, w), np.zeros((0, 4, 3), np.float32), w)
 
 
 def test_deliberate_hardswish_nan_gradient_depends_on_size_in_torch():
