@@ -522,11 +522,31 @@ def test_prod_in_a_graph_with_many_zeros_and_an_inf():
     check_second_order(lambda ns, a, b: (a * b.exp().prod(dim=-3, keepdim=True)).sum(dim=-1, keepdim=True),
                        f32([[[0.0, -1.0, 0.0]]]), f32([[[0.0], [-10000.0], [100.0]]]))
     # a slice without zeros holding the inf, beside slices with zeros: torch's running products give
-    # inf where P / inf is NaN (first order, in the graph; the second order there is left to torch's
-    # cumprod backward, which the engine does not reproduce)
+    # inf where P / inf is NaN (first order, in the graph), and its cumprod backward the second order
     fn = lambda ns, x: x.exp().reshape(2, 4).prod(dim=0)
     for e, t in zip(second_order(fn, x)[:2], second_order(fn, x, ns=torch)[:2]):
         np.testing.assert_allclose(e, t, rtol=1e-6)
+    check_second_order(fn, x)
+
+
+# ---- prod in a graph: torch's running products (cumprod and its backward) to second order ------------
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_prod_second_order_through_torch_s_running_products(dim):
+    """A slice of two non-zero elements whose product is -1 or 1, where asin' is inf, beside slices
+    that hold zeros: the second derivative is -inf or inf in torch (each factor reaches the other
+    without a cancelling sum), NaN by the quotient z / x. And zeros, infs, NaN to third order."""
+    x = f64([[-1.0, 1.0, 0.0, 2.0, 0.5], [1.0, 1.0, 2.0, 0.0, 0.0]])
+    prod = (lambda ns, t: t.prod()) if dim is None else (lambda ns, t: t.prod(dim=dim))
+    check_second_order(lambda ns, t: prod(ns, t).asin(), x, upstream=f64(0.7) if dim is None else None)
+    check_second_order(lambda ns, t: prod(ns, t) * 3.0, f64([[0.0, inf, 2.0, nan, -1.0], [0.0, 0.0, 3.0, 1.0, 2.0]]))
+    outs = []
+    for ns in (torch, te):
+        grad = torch.autograd.grad if ns is torch else te.grad
+        t = ns.tensor(x * 1.5, requires_grad=True)
+        g, = grad([prod(ns, t).sum()], [t], create_graph=True)
+        g2, = grad([(g * g).sum()], [t], create_graph=True)
+        outs.append([a.detach().numpy() if ns is torch else a.array for a in grad([(g2 * g2 * t).sum()], [t])])
+    np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-12, atol=1e-12)
 
 
 # ---- powers of float32 tensors: torch's kernels (sqrt, 1 / sqrt, products) and its rounding ----------
