@@ -102,11 +102,11 @@ def _gelu_tanh_slope_value(x):
 
 
 def _gelu_tanh_curvature(x):
-    r"""f''(x) as torch's gelu_double_backward: with $u = eta(x + \kappa x^3)$, $f = x/2$,
-    $g = 1 - 	anh^2 u$, $h = eta(1 + 3\kappa x^2)$: $f''= 2 \cdot rac12 g h + f h g' + f g h'$,
-    where $g' = -2 \operatorname{sech}^2 u 	anh u \cdot h$ takes sech from cosh: the chain rule
-    through $1 - 	anh^2$ would differentiate a cancellation, far less exact in float32 when
-    $	anh u pprox 1$."""
+    r"""f''(x) as torch's gelu_double_backward: with $u = \beta(x + \kappa x^3)$, $f = x/2$,
+    $g = 1 - \tanh^2 u$, $h = \beta(1 + 3\kappa x^2)$: $f''= 2 \cdot \frac12 g h + f h g' + f g h'$,
+    where $g' = -2 \operatorname{sech}^2 u \tanh u \cdot h$ takes sech from cosh: the chain rule
+    through $1 - \tanh^2$ would differentiate a cancellation, far less exact in float32 when
+    $\tanh u \approx 1$."""
     inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
     t, sech = inner.tanh(), 1.0 / inner.cosh()
     f, g, h = x * 0.5, 1.0 - t * t, (x * (3 * 0.044715) * x + 1.0) * _SQRT_2_OVER_PI
