@@ -1,6 +1,6 @@
 """Ops at the inputs where the differential test's large profile found the engine and torch apart
 (clamp with tensor bounds, the elu family, hardswish, norms, max pooling, atan2, einsum, softplus,
-kl_div, prod, adaptive pooling, tanh): each runs the same code on both libraries from the same
+kl_div, prod, adaptive pooling, tanh, gelu, group_norm, mish): each runs the same code on both libraries from the same
 arrays and compares values, dtypes, gradients and, where the cause was second order, gradients of
 gradients; and the deliberate differences of differential_deliberate.py still hold."""
 import warnings
@@ -510,6 +510,28 @@ def test_deliberate_softplus_second_order_on_the_linear_side():
     np.testing.assert_allclose(engine_g2[[0, 2, 3]], torch_g2[[0, 2, 3]], rtol=1e-5)
     with _substituted(softplus=_softplus_selected):
         np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
+
+
+def test_deliberate_mish_second_order_where_exp_overflows():
+    """torch: NaN (its double backward takes softplus as log1p(exp(x))); the engine: 0, the float64
+    central difference of torch's own first-order gradient, and torch with the engine's backward."""
+    from tests.fidelity.differential_deliberate import _mish_logaddexp
+    x = f64([1000.0, 800.0, 3.0, -2.0, -1000.0])
+    fn = lambda ns, x: ns.nn.functional.mish(x)
+    torch_g2, engine_g2 = second_order(fn, x, ns=torch)[-1], second_order(fn, x)[-1]
+    assert np.isnan(torch_g2[:2]).all() and (engine_g2[:2] == 0).all()
+    np.testing.assert_allclose(engine_g2[2:], torch_g2[2:], rtol=1e-12)
+
+    def torch_first_order(v):
+        t = torch.tensor(v, requires_grad=True)
+        return torch.autograd.grad(torch.nn.functional.mish(t).sum(), t)[0].numpy()
+    h = 1e-3
+    difference = (torch_first_order(x + h) ** 2 - torch_first_order(x - h) ** 2) / (2 * h)
+    assert (difference[:2] == 0).all()
+    with _substituted(mish=_mish_logaddexp):
+        np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-12)
+    for dtype in (f32, f64):
+        check(lambda ns, x: fn(ns, x) * 2.0, dtype([100.0, 3.0, -2.0]))
 
 
 # ---- prod inside create_graph with 3+ zeros and an inf: torch's running products, NaN beside the inf --
