@@ -352,8 +352,8 @@ def test_known_programs_of_the_gelu_and_mish_families_compare_clean():
     """Nested tanh-gelu in float32 to second order (torch's formula for gelu's curvature) and
     mish at 1e8 to second order (torch's NaN there: a deliberate difference)."""
     x = np.array([-12851.85546875, -14141.9140625, -20294.6171875, -3957.85302734375], dtype=np.float32)
-    assert compare(Program([x], [Step("move:double", (0,)), Step("trunc", (1,)), Step("F.mish", (2,)), Step("trunc", (3,))],
-                           upstream_seed=133, second_order=True)) is None
+    steps = [Step("move:double", (0,)), Step("trunc", (1,)), Step("F.mish", (2,)), Step("trunc", (3,))]
+    assert compare(Program([x], steps, upstream_seed=133, second_order=True)) is None
     gelu = "F.gelu_approximate=tanh"
-    assert compare(Program([np.array(1.622351250504282)], [Step("move:float", (0,)), Step("rmul", (1,)), Step(gelu, (2,)),
-                                                           Step(gelu, (3,))], upstream_seed=3, second_order=True)) is None
+    steps = [Step("move:float", (0,)), Step("rmul", (1,)), Step(gelu, (2,)), Step(gelu, (3,))]
+    assert compare(Program([np.array(1.622351250504282)], steps, upstream_seed=3, second_order=True)) is None

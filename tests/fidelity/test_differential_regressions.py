@@ -1,8 +1,8 @@
 """Ops at the inputs where the differential test's large profile found the engine and torch apart
 (clamp with tensor bounds, the elu family, hardswish, norms, max pooling, atan2, einsum, softplus,
-kl_div, prod, adaptive pooling, tanh, gelu, group_norm, mish): each runs the same code on both libraries from the same
-arrays and compares values, dtypes, gradients and, where the cause was second order, gradients of
-gradients; and the deliberate differences of differential_deliberate.py still hold."""
+kl_div, prod, adaptive pooling, tanh, gelu, group_norm, mish): each runs the same code on both
+libraries from the same arrays and compares values, dtypes, gradients and, where the cause was
+second order, gradients of gradients; and the deliberate differences of differential_deliberate.py still hold."""
 import warnings
 
 import numpy as np

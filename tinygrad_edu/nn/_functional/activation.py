@@ -15,7 +15,8 @@ kinks:
 
 gelu, silu and mish are the op ``Fused`` (ops/activation.py): one product $\bar z f'(x)$ in
 backward, with torch's formula for $f'$, so an infinite upstream gradient stays infinite as in
-torch (tanh-gelu's $f'$ is ``Fused`` again, with torch's formula for $f''$); hardswish is the op ``Hardswish`` there, with torch's piecewise gradient.
+torch (tanh-gelu's $f'$ is ``Fused`` again, with torch's formula for $f''$); hardswish is the op
+``Hardswish`` there, with torch's piecewise gradient.
 
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
 (an inf there would turn into 0 * inf = NaN in backward).
