@@ -21,6 +21,7 @@ _TORCH_GELU = torch.nn.functional.gelu
 _TORCH_HARDSWISH = torch.nn.functional.hardswish
 _TORCH_NORMALIZE = torch.nn.functional.normalize
 _TORCH_SOFTPLUS = torch.nn.functional.softplus
+_TORCH_MISH = torch.nn.functional.mish
 
 
 def _hardtanh_selected(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -64,6 +65,26 @@ def _softplus_selected(input, beta=1.0, threshold=20.0):
     above = input * beta > threshold
     below = _TORCH_SOFTPLUS(torch.where(above, torch.zeros_like(input), input), beta, threshold)
     return torch.where(above, input, below)
+
+
+class _MishSlope(torch.autograd.Function):
+    """mish whose backward is one product with its slope f'(x) = t + x sigmoid(x) (1 - t^2),
+    t = tanh(softplus(x)), the softplus taken as logaddexp(0, x) (no overflow): the engine's form."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return _TORCH_MISH(input)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        t = torch.logaddexp(torch.zeros_like(x), x).tanh()
+        return grad * (t + x * x.sigmoid() * (1.0 - t * t))
+
+
+def _mish_logaddexp(input, inplace=False):
+    return _MishSlope.apply(input)
 
 
 def _elu_selected(scale_is_alpha):
@@ -172,6 +193,16 @@ DELIBERATE = [
                "the limit is +inf, not NaN; torch's own autograd of softplus with its linear side selected by "
                "torch.where (the substitute) gives the engine's values",
                {"softplus": _softplus_selected}),
+    Deliberate(("F.mish",), "second order where exp(x) overflows (x > 88.7 in float32, 709.8 in float64)",
+               "torch's double backward of mish (its infinitely differentiable mish backward) takes softplus as "
+               "log1p(exp(x)), unguarded: exp overflows to inf and its backward meets 0 * inf = NaN; the engine's "
+               "softplus is logaddexp(0, x), so its second order there is the limit 0",
+               "above x = 40 mish(x) = x tanh(softplus(x)) is x to float64 precision (the tanh rounds to 1), so its "
+               "second derivative is 0: float64 central differences of torch's own first-order gradient (its "
+               "mish_backward kernel, outside a graph) give exactly 0; torch's autograd through mish with the "
+               "engine's backward (one product with the slope, logaddexp: the substitute) gives the engine's "
+               "values (tests/fidelity/test_differential_regressions.py checks both)",
+               {"mish": _mish_logaddexp}),
     Deliberate(("F.layer_norm", "F.group_norm"), "the mean that layer_norm and group_norm subtract",
                "torch's fused CPU kernel takes the mean by a Welford update (m += (x - m) / k, merged across "
                "vector lanes whose width depends on the machine's CPU), which leaves rounding in it: the float32 "

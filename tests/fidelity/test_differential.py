@@ -346,3 +346,14 @@ def test_known_ill_conditioned_and_deliberate_programs_compare_clean():
     z = np.array([[1e4, 1e4], [-1.0, 1.0], [0.0, 0.0], [-1.0, 1e4], [1.0, 1e4], [1.0, 100.0]])
     assert compare(Program([z], [Step("F.info_nce_loss", (0,), dict(temperature=0.1)), Step("move:double", (1,))],
                            upstream_seed=2, second_order=True)) is None
+
+
+def test_known_programs_of_the_gelu_and_mish_families_compare_clean():
+    """Nested tanh-gelu in float32 to second order (torch's formula for gelu's curvature) and
+    mish at 1e8 to second order (torch's NaN there: a deliberate difference)."""
+    x = np.array([-12851.85546875, -14141.9140625, -20294.6171875, -3957.85302734375], dtype=np.float32)
+    steps = [Step("move:double", (0,)), Step("trunc", (1,)), Step("F.mish", (2,)), Step("trunc", (3,))]
+    assert compare(Program([x], steps, upstream_seed=133, second_order=True)) is None
+    gelu = "F.gelu_approximate=tanh"
+    steps = [Step("move:float", (0,)), Step("rmul", (1,)), Step(gelu, (2,)), Step(gelu, (3,))]
+    assert compare(Program([np.array(1.622351250504282)], steps, upstream_seed=3, second_order=True)) is None

@@ -1,8 +1,8 @@
 """Ops at the inputs where the differential test's large profile found the engine and torch apart
 (clamp with tensor bounds, the elu family, hardswish, norms, max pooling, atan2, einsum, softplus,
-kl_div, prod, adaptive pooling, tanh): each runs the same code on both libraries from the same
-arrays and compares values, dtypes, gradients and, where the cause was second order, gradients of
-gradients; and the deliberate differences of differential_deliberate.py still hold."""
+kl_div, prod, adaptive pooling, tanh, gelu, group_norm, mish): each runs the same code on both
+libraries from the same arrays and compares values, dtypes, gradients and, where the cause was
+second order, gradients of gradients; and the deliberate differences of differential_deliberate.py still hold."""
 import warnings
 
 import numpy as np
@@ -134,6 +134,13 @@ def test_fused_activations_keep_an_infinite_upstream_gradient(name, kwargs):
     check(fn, f32([6710.6, 100.0, 0.5, -2.0, -30.0]), rtol=1e-5)
     check_second_order(lambda ns, x: getattr(ns.nn.functional, name)(x, **kwargs), f64([0.5, -2.0, 3.0, 0.0]),
                        upstream=f64([1.0, -0.5, 2.0, 1.5]))
+
+
+# ---- gelu(tanh)'s second derivative: torch's formula, sech from cosh (no 1 - tanh^2 cancellation) --
+def test_gelu_tanh_second_order_in_float32_is_torch_s():
+    gelu = lambda ns, x: ns.nn.functional.gelu(ns.nn.functional.gelu(x * 3.0, approximate="tanh"), approximate="tanh")
+    x = f32([1.622351250504282, 1.5, 1.0, 0.1, -1.6, -0.4])  # 3x = 4.87: tanh(u) rounds to 1 in float32
+    check_second_order(gelu, x, upstream=f32([1.0, -0.5, 2.0, 1.5, 0.7, -1.2]), rtol=2e-6, atol=1e-9)
 
 
 def test_sign_of_nan_is_zero_like_torch():
@@ -505,6 +512,28 @@ def test_deliberate_softplus_second_order_on_the_linear_side():
         np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-5)
 
 
+def test_deliberate_mish_second_order_where_exp_overflows():
+    """torch: NaN (its double backward takes softplus as log1p(exp(x))); the engine: 0, the float64
+    central difference of torch's own first-order gradient, and torch with the engine's backward."""
+    from tests.fidelity.differential_deliberate import _mish_logaddexp
+    x = f64([1000.0, 800.0, 3.0, -2.0, -1000.0])
+    fn = lambda ns, x: ns.nn.functional.mish(x)
+    torch_g2, engine_g2 = second_order(fn, x, ns=torch)[-1], second_order(fn, x)[-1]
+    assert np.isnan(torch_g2[:2]).all() and (engine_g2[:2] == 0).all()
+    np.testing.assert_allclose(engine_g2[2:], torch_g2[2:], rtol=1e-12)
+
+    def torch_first_order(v):
+        t = torch.tensor(v, requires_grad=True)
+        return torch.autograd.grad(torch.nn.functional.mish(t).sum(), t)[0].numpy()
+    h = 1e-3
+    difference = (torch_first_order(x + h) ** 2 - torch_first_order(x - h) ** 2) / (2 * h)
+    assert (difference[:2] == 0).all()
+    with _substituted(mish=_mish_logaddexp):
+        np.testing.assert_allclose(engine_g2, second_order(fn, x, ns=torch)[-1], rtol=1e-12)
+    for dtype in (f32, f64):
+        check(lambda ns, x: fn(ns, x) * 2.0, dtype([100.0, 3.0, -2.0]))
+
+
 # ---- prod inside create_graph with 3+ zeros and an inf: torch's running products, NaN beside the inf --
 def test_prod_in_a_graph_with_many_zeros_and_an_inf():
     x = f32([-5653.8, -8829.4, 10398.6, -15873.6, 3658.6, -1720.9, 1.0, 2.0])  # exp: 0, 0, inf, 0, inf, 0, e, e^2
@@ -515,11 +544,31 @@ def test_prod_in_a_graph_with_many_zeros_and_an_inf():
     check_second_order(lambda ns, a, b: (a * b.exp().prod(dim=-3, keepdim=True)).sum(dim=-1, keepdim=True),
                        f32([[[0.0, -1.0, 0.0]]]), f32([[[0.0], [-10000.0], [100.0]]]))
     # a slice without zeros holding the inf, beside slices with zeros: torch's running products give
-    # inf where P / inf is NaN (first order, in the graph; the second order there is left to torch's
-    # cumprod backward, which the engine does not reproduce)
+    # inf where P / inf is NaN (first order, in the graph), and its cumprod backward the second order
     fn = lambda ns, x: x.exp().reshape(2, 4).prod(dim=0)
     for e, t in zip(second_order(fn, x)[:2], second_order(fn, x, ns=torch)[:2]):
         np.testing.assert_allclose(e, t, rtol=1e-6)
+    check_second_order(fn, x)
+
+
+# ---- prod in a graph: torch's running products (cumprod and its backward) to second order ------------
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_prod_second_order_through_torch_s_running_products(dim):
+    """A slice of two non-zero elements whose product is -1 or 1, where asin' is inf, beside slices
+    that hold zeros: the second derivative is -inf or inf in torch (each factor reaches the other
+    without a cancelling sum), NaN by the quotient z / x. And zeros, infs, NaN to third order."""
+    x = f64([[-1.0, 1.0, 0.0, 2.0, 0.5], [1.0, 1.0, 2.0, 0.0, 0.0]])
+    prod = (lambda ns, t: t.prod()) if dim is None else (lambda ns, t: t.prod(dim=dim))
+    check_second_order(lambda ns, t: prod(ns, t).asin(), x, upstream=f64(0.7) if dim is None else None)
+    check_second_order(lambda ns, t: prod(ns, t) * 3.0, f64([[0.0, inf, 2.0, nan, -1.0], [0.0, 0.0, 3.0, 1.0, 2.0]]))
+    outs = []
+    for ns in (torch, te):
+        grad = torch.autograd.grad if ns is torch else te.grad
+        t = ns.tensor(x * 1.5, requires_grad=True)
+        g, = grad([prod(ns, t).sum()], [t], create_graph=True)
+        g2, = grad([(g * g).sum()], [t], create_graph=True)
+        outs.append([a.detach().numpy() if ns is torch else a.array for a in grad([(g2 * g2 * t).sum()], [t])])
+    np.testing.assert_allclose(outs[1][0], outs[0][0], rtol=1e-12, atol=1e-12)
 
 
 # ---- powers of float32 tensors: torch's kernels (sqrt, 1 / sqrt, products) and its rounding ----------
@@ -614,18 +663,29 @@ def test_masked_activation_second_order_reaches_the_input_s_graph(act):
 # ---- layer_norm / group_norm backward in the form of torch's kernels: an inf upstream spoils the row ---
 @pytest.mark.parametrize("norm", [lambda ns, x, w: ns.nn.functional.layer_norm(x, (6,), w),
                                   lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 3, 2), 3) * w[:2],
-                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0]],
-                         ids=["layer_norm", "group_norm", "group_norm_2"])
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2) * w[0],
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(2, 6, 1), 2, w, w * 0.5),
+                                  lambda ns, x, w: ns.nn.functional.group_norm(x.reshape(1, 6, 2), 3, w * 2.0)],
+                         ids=["layer_norm", "group_norm", "group_norm_2", "group_norm_weight", "group_norm_weight_2"])
 def test_normalisation_gradient_with_an_infinite_upstream(norm):
-    """(group_norm's own weight gradient with an inf upstream is left out: torch's kernel takes it as
-    (sum dy x - sum dy mean) rstd per channel, inf - inf = NaN, where the engine's sum(dy xhat) is
-    inf.)"""
+    """group_norm's own weight gradient as torch's kernel forms it: (sum dy x - sum dy mean) rstd
+    per channel, so an inf upstream gives inf - inf = NaN where x and the mean have one sign."""
     x = f64([[0.5, -1.0, 2.0, 3.0, -0.25, 1.0], [1.0, 2.0, -3.0, 0.5, 0.0, 4.0]])
     w = f64([1.0, 0.0, 2.0, -1.0, 0.5, 3.0])
     up = np.ones((2, 6))
     up[0, 2], up[1, 5] = inf, -inf
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6), x, w, upstream=up)
     check(lambda ns, x, w: norm(ns, x, w).reshape(2, 6) ** 3, x, w, upstream=np.arange(12.0).reshape(2, 6))
+
+
+def test_group_norm_weight_gradient_to_second_order():
+    x = np.random.default_rng(5).standard_normal((2, 4, 3)).astype(np.float32) + 0.5
+    w, b = f32([1.5, -0.5, 2.0, 0.25]), f32([0.1, -0.2, 0.3, 0.0])
+    up = np.random.default_rng(6).standard_normal((2, 4, 3)).astype(np.float32)
+    check_second_order(lambda ns, x, w, b: ns.nn.functional.group_norm(x, 2, w, b) ** 2, x, w, b, upstream=up,
+                       rtol=1e-4, atol=1e-5)
+    check_second_order(lambda ns, x, w: ns.nn.functional.group_norm(x, 4, w), x, w, upstream=up, rtol=1e-4, atol=1e-5)
+    check(lambda ns, x, w: ns.nn.functional.group_norm(x, 2, w), np.zeros((0, 4, 3), np.float32), w)
 
 
 def test_deliberate_hardswish_nan_gradient_depends_on_size_in_torch():

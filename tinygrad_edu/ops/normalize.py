@@ -1,10 +1,13 @@
-r"""Normalisation over some axes as one op (batch_norm, layer_norm and group_norm use it).
+r"""Normalisation over some axes as one op (batch_norm, layer_norm and group_norm use it), and
+group_norm's per-channel weight with torch's form of its gradient (``GroupScale``).
 
 Composed from engine ops, normalisation costs about ten nodes and their backward passes; fused, it
 is one node whose backward is the closed form. The composed form stays beside it in
 ``nn/_functional/normalization.py`` (``normalise_composed``) as the reference a test compares it with
 (tests check both against torch, first and second order).
 """
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module
 from ..grad_mode import is_grad_enabled
@@ -74,3 +77,31 @@ class Normalize(Function):
         s = 1.0 / ((centred * centred).mean(axes, keepdim=True) + self.eps).sqrt()
         xhat = centred * s
         return (g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * s
+
+
+class GroupScale(Function):
+    r"""group_norm's weight: $z = \hat x\, w_c$ per channel, with the input $x$ (of shape
+    $(N, C, \ldots)$, grouped as $(N, G, C/G, \ldots)$) as a third input that gets no gradient
+    here. $\bar{\hat x} = \bar z\, w_c$, and $\bar w_c = \sum_n (\sum_{hw} \bar z x - \mu
+    \sum_{hw} \bar z)\, s$ (the spatial sums $hw$ per channel, $\mu$ and $s$ the group's), as
+    torch's kernel forms it: the same value as $\sum \bar z \hat x$, but an inf in $\bar z$ gives
+    inf - inf = NaN where $x$ and $\mu$ have one sign. Built from Tensor ops, differentiable in
+    $\bar z$ and $x$ (second order)."""
+
+    def forward(self, y, w, x, groups, eps):
+        self.groups, self.eps = groups, eps
+        return y * w.reshape((1, -1) + (1,) * (y.ndim - 2))
+
+    def backward(self, g):
+        _, w, x = self.inputs
+        gy = g * w.reshape((1, -1) + (1,) * (x.ndim - 2))
+        if self.next[1] is None:  # the weight needs no gradient
+            return gy, None, None
+        n, c = x.shape[:2]
+        xs = x.reshape(n, self.groups, c // self.groups, int(np.prod(x.shape[2:])))  # (N, G, C/G, HW)
+        gs = g.reshape(xs.shape)
+        mean = xs.mean((2, 3), keepdim=True)
+        centred = xs - mean
+        s = 1.0 / ((centred * centred).mean((2, 3), keepdim=True) + self.eps).sqrt()
+        ds, db = (gs * xs).sum(3, keepdim=True), gs.sum(3, keepdim=True)
+        return gy, ((ds - db * mean) * s).sum(0).reshape(c), None

@@ -1,5 +1,6 @@
-"""Running sums and products along a dim: ``cumsum`` and ``prod`` (with torch's exact gradients
-when the input holds zeros). Backward is written with Tensor ops (differentiable again)."""
+"""Running sums and products along a dim: ``cumsum``, ``prod`` (with torch's exact gradients
+when the input holds zeros) and the running product ``CumProd`` that prod's gradient uses.
+Backward is written with Tensor ops (differentiable again)."""
 import numpy as np
 
 from ..autograd import Function
@@ -25,14 +26,11 @@ class CumSum(Function):
 class Prod(Function):
     r"""$z = \prod_i x_i$ over one ``axis`` (a flattened input for the product of all elements).
 
-    $\bar x_k = \bar z \prod_{j \ne k} x_j$. Without zeros that is $\bar z\, z / x_k$. With
-    zeros, let $P$ be the product of the non-zero elements and $S$ the sum of the elements that
-    are zero (its value is 0, its derivative is not): one zero at $k$ gives $\bar x_k = \bar z P$
-    and $\bar x_j = \bar z\, S P / x_j$ elsewhere (0, but the right second derivative); two zeros
-    give $\bar x_k = \bar z (S - x_k) P$ at the zeros and 0 elsewhere; more zeros give 0. So the
-    gradient is exact, and so is its own derivative, as torch's. That is the form under
-    ``create_graph``; the first-order gradient with zeros is computed as torch's is, from running
-    products before and after $k$ (no division, so an inf or NaN beside a zero stays put).
+    $\bar x_k = \bar z \prod_{j \ne k} x_j$. Without zeros (in the whole input) that is
+    $\bar z\, z / x_k$. With zeros it is computed as torch's is, from the running products before
+    and after $k$ (no division, so an inf or NaN beside a zero stays put); under ``create_graph``
+    those running products are the op ``CumProd``, whose backward is torch's cumprod backward, so
+    the second derivative is torch's too (exact with zeros, and inf or NaN where torch's is).
 
     ``everything``: the product of all elements (``x.prod()``). There torch, outside
     ``create_graph``, answers two or more zeros with zeros outright, so a NaN or inf in $\bar z$
@@ -60,12 +58,11 @@ class Prod(Function):
         zero = x.array == 0
         if not zero.any():
             return (g * (z / x),)  # grouped as torch groups it: grad * (result / input)
-        count = zero.sum(axis=a, keepdims=True)
-        if self.everything and count.sum() > 1 and not is_grad_enabled():
+        if self.everything and zero.sum() > 1 and not is_grad_enabled():
             return (x._wrap(array_module(x.array).zeros_like(x.array)),)
         if not is_grad_enabled():  # first order: torch's products of the others, no division
             return (g * x._wrap(_product_of_others(x.array, a)),)
-        return (g * _differentiable_product_of_others(x, a, zero, count),)
+        return (g * _differentiable_product_of_others(x, a),)
 
 
 # torch's CPU reduction along a contiguous dim multiplies in 4 x 8 float32 (4 x 4 float64) lanes:
@@ -110,26 +107,85 @@ def _product_of_others(x, axis):
     return before * xp.flip(running(after_reversed), axis=axis)
 
 
-def _differentiable_product_of_others(x, a, zero, count):
-    """The same with Tensor ops (create_graph: differentiable again), from the product P of the
-    non-zero elements and the sum S of the zeros (see Prod's docstring). In a slice with an inf or
-    NaN, or whose P overflows, the running products (``_product_of_others``, torch's value) are
-    taken instead, as a constant (P / inf would be NaN where they give inf), and the formula sees
-    ones there, so that nothing infinite enters its graph (whose backward would make 0 * inf = NaN)."""
-    xp = array_module(x.array)
-    others = _product_of_others(x.array, a)
-    if (count > 2).all():  # every slice has 3+ zeros: the gradient is 0 and so is its derivative
-        exact = x.where(xp.zeros(x.shape, dtype=bool), 0.0)  # 0, in the graph
-    else:
-        ok = xp.isfinite(x.array).all(axis=a, keepdims=True)
-        ok &= xp.isfinite(xp.where(zero, 1, x.array).prod(axis=a, keepdims=True))
-        safe = x.where(~zero & ok, 1.0)
-        p = Prod.apply(safe, axis=a, keepdim=True)  # no zeros in it: its gradient is the simple one
-        s = x.where(zero, 0.0).sum(a, keepdim=True)
-        # the zeros of the 0/1 cases are selected, not multiplied: p may overflow to inf, and inf * 0
-        # would be NaN
-        at_nonzero = ((p / safe) * s.where(count == 1, 1.0)).where(count <= 1, 0.0)
-        at_zero = (p * (s - x).where(count == 2, 1.0)).where(count <= 2, 0.0)
-        exact = at_zero.where(zero, at_nonzero).where(ok, x._wrap(others))
-    keep = xp.isfinite(exact.array) & xp.isfinite(others)
-    return exact if keep.all() else exact.where(keep, x._wrap(others))
+def _differentiable_product_of_others(x, a):
+    """The same with Tensor ops (create_graph: differentiable again), as torch's
+    prod_safe_zeros_backward builds it: the running products of (1, x_0, ..., x_{n-2}) and of
+    (1, x_{n-1}, ..., x_1), the second flipped back, multiplied. Their derivatives are then those
+    of ``CumProd`` (torch's cumprod backward), and so, at second order, torch's NaN and inf."""
+    from ..creation import cat
+    n = x.shape[a]
+    ones = x._wrap(array_module(x.array).ones(x.shape[:a] + (1,) + x.shape[a + 1:], dtype=x.dtype))
+    before = CumProd.apply(cat([ones, x.narrow(a, 0, n - 1)], a), axis=a)
+    after = CumProd.apply(cat([ones, x.narrow(a, 1, n - 1).flip(a)], a), axis=a).flip(a)
+    return before * after
+
+
+class CumProd(Function):
+    r"""$z_i = \prod_{j \le i} x_j$ along ``axis`` (float32 carried in float64, as torch's CPU
+    cumprod; internal: the running products of prod's gradient). Backward is torch's cumprod
+    backward: without zeros, $\bar x_k = \sum_{j \ge k} \bar z_j z_j / x_k$ (a reversed cumsum
+    of $w = z \bar z$, divided); with zeros, before the first zero $z_1$ the same, at $z_1$
+    $\prod_{i < z_1} x_i \, \sum_{z_1 \le j < z_2} \bar z_j \prod_{z_1 < i \le j} x_i$, after it 0
+    (``_cumprod_backward_with_zeros``); in a graph the products of the others, one k at a time
+    (``_cumprod_backward_graph``), differentiable again."""
+
+    saves_output = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return _running_product(x, axis)
+
+    def backward(self, g):
+        x, a = self.inputs[0], self.axis
+        if x.array.size <= 1 or x.shape[a] == 1:
+            return (g,)
+        w = self.output() * g
+        if not (x.array == 0).any():
+            return (w.flip(a).cumsum(a).flip(a) / x,)
+        if is_grad_enabled():
+            return (_cumprod_backward_graph(g, x, a),)
+        return (g._wrap(_cumprod_backward_with_zeros(g.array, x.array, self.output().array, w.array, a)),)
+
+
+def _running_product(x, axis):
+    """cumprod along ``axis`` as torch's CPU kernel: float32 carried in float64, rounded when stored."""
+    xp = array_module(x)
+    wide = xp.float64 if x.dtype == xp.float32 else x.dtype
+    return xp.cumprod(x.astype(wide), axis=axis).astype(x.dtype)
+
+
+def _cumprod_backward_with_zeros(g, x, z, w, a):
+    """torch's O(n) cumprod backward for an input with zeros (outside a graph), with its masks:
+    ``before`` the first zero a reversed cumsum of w divided by x, at the first zero the product of
+    the elements before it times the sum of g_j times the running product up to the second zero."""
+    xp = array_module(x)
+    zeros_so_far = (x == 0).cumsum(axis=a)
+    before = zeros_so_far == 0
+    summed = xp.flip(xp.flip(xp.where(before, w, 0), axis=a).cumsum(axis=a), axis=a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = xp.where(before, summed / x, 0).astype(g.dtype)
+    first = zeros_so_far == 1
+    index = first.argmax(axis=a)[(slice(None),) * a + (None,)]  # the first zero (0 where none)
+    at_first = (xp.arange(x.shape[a]).reshape((-1,) + (1,) * (x.ndim - a - 1)) == index) & first
+    between = first & ~at_first
+    running = _running_product(xp.where(between, x, 1), a)
+    total = (running * xp.where(first, g, 0)).sum(axis=a, keepdims=True)
+    lead = xp.where(index == 0, 1, xp.take_along_axis(z, xp.maximum(index - 1, 0), axis=a))
+    return xp.where(at_first, total * lead, out).astype(g.dtype)
+
+
+def _cumprod_backward_graph(g, x, a):
+    """torch's cumprod backward inside a graph: for each k, the sum over j >= k of g_j times the
+    product of x_0 .. x_j without x_k (the product before k times the running products after it)."""
+    from ..creation import cat, stack
+    n, columns = x.shape[a], []
+    ones = x._wrap(array_module(x.array).ones(x.shape[:a] + (1,) + x.shape[a + 1:], dtype=x.dtype))
+    for k in range(n):
+        after = CumProd.apply(x.narrow(a, k + 1, n - k - 1), axis=a) if k < n - 1 else None
+        if k == 0:
+            omitted = cat([ones, after], a)
+        else:
+            until = x.narrow(a, 0, k).prod(a, keepdim=True)
+            omitted = until if after is None else cat([until, until.expand_as(after) * after], a)
+        columns.append((g.narrow(a, k, n - k) * omitted).sum(a))
+    return stack(columns, a)

@@ -15,7 +15,8 @@ kinks:
 
 gelu, silu and mish are the op ``Fused`` (ops/activation.py): one product $\bar z f'(x)$ in
 backward, with torch's formula for $f'$, so an infinite upstream gradient stays infinite as in
-torch; hardswish is the op ``Hardswish`` there, with torch's piecewise gradient.
+torch (tanh-gelu's $f'$ is ``Fused`` again, with torch's formula for $f''$); hardswish is the op
+``Hardswish`` there, with torch's piecewise gradient.
 
 The exponential branches see ``min(x, 0)``, so the branch that ``where`` discards never overflows
 (an inf there would turn into 0 * inf = NaN in backward).
@@ -92,8 +93,27 @@ def _gelu_tanh(x):
 
 
 def _gelu_tanh_slope(x):
+    """f'(x), as the op ``Fused`` too: its own derivative is torch's formula, not the chain rule."""
+    return _fused(x, _gelu_tanh_slope_value, _gelu_tanh_curvature)
+
+
+def _gelu_tanh_slope_value(x):
     t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
     return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * ((x * x * (3 * 0.044715) + 1.0) * _SQRT_2_OVER_PI)
+
+
+def _gelu_tanh_curvature(x):
+    r"""f''(x) as torch's gelu_double_backward: with $u = \beta(x + \kappa x^3)$, $f = x/2$,
+    $g = 1 - \tanh^2 u$, $h = \beta(1 + 3\kappa x^2)$: $f''= 2 \cdot \frac12 g h + f h g' + f g h'$,
+    where $g' = -2 \operatorname{sech}^2 u \tanh u \cdot h$ takes sech from cosh: the chain rule
+    through $1 - \tanh^2$ would differentiate a cancellation, far less exact in float32 when
+    $\tanh u \approx 1$."""
+    inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+    t, sech = inner.tanh(), 1.0 / inner.cosh()
+    f, g, h = x * 0.5, 1.0 - t * t, (x * (3 * 0.044715) * x + 1.0) * _SQRT_2_OVER_PI
+    f_prime_gh = g * 0.5 * h
+    g_prime = (sech * 2.0) * (-sech * t) * h
+    return f_prime_gh + f_prime_gh + f * h * g_prime + f * g * (x * (6 * 0.044715) * _SQRT_2_OVER_PI)
 
 
 def _gelu_exact(x):

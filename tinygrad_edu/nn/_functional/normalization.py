@@ -19,7 +19,7 @@ fused op is tested against.
 import numpy as np
 
 from ...autograd import EngineError, EngineTypeError, no_grad
-from ...ops.normalize import Normalize
+from ...ops.normalize import GroupScale, Normalize
 from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
@@ -130,6 +130,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                           f"input of shape {list(input.shape)} and num_groups={num_groups}")
     _check_vector(op, "weight", weight, (channels,))
     _check_vector(op, "bias", bias, (channels,))
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, int(np.prod(input.shape[1:])) // num_groups)  # no -1: n may be 0
     y, _, _ = _normalise(grouped, (2,), eps, rowwise=True)
-    return _affine(y.reshape(input.shape), weight, bias, (1, channels) + (1,) * (input.ndim - 2))
+    y = y.reshape(input.shape)
+    if weight is not None:  # torch's form of the weight's gradient (ops/normalize.py)
+        y, weight = GroupScale.apply(y, weight, input, groups=num_groups, eps=eps), None
+    return _affine(y, weight, bias, (1, channels) + (1,) * (input.ndim - 2))
