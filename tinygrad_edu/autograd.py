@@ -29,6 +29,7 @@ the two modules need no circular import. What it uses of a tensor, the whole pro
   ``to(dtype)`` here, and whatever each op's ``backward`` uses.
 """
 import inspect
+import sys
 import weakref
 
 from .grad_fn import AccumulateGrad, torch_name
@@ -381,12 +382,25 @@ def _accumulated(old, g):
     if g.requires_grad:
         return g if old is None else old + g
     if old is None:
-        return type(g)._wrap(g.array.copy())
+        return g if _unshared(g) else type(g)._wrap(g.array.copy())
     if old.requires_grad or old.shape != g.shape or not old.array.flags.writeable:
         return old + g
     old.array += g.array
     old._changed_in_place()
     return old
+
+
+# References to the gradient tensor while _unshared looks at it: run_backward's ``g``, the visit's,
+# _accumulated's and _unshared's parameters, and getrefcount's own argument.
+_GRADIENT_REFS = 5
+
+
+def _unshared(g):
+    """Whether nothing but backward holds ``g`` and its array (torch's AccumulateGrad checks the
+    same, the use count, before it "steals" a gradient instead of copying it): a fresh array
+    (not a view of another, ``base`` None) that only this tensor wraps. Then it can become
+    ``.grad`` as it is: the copy would cost a pass over every parameter per step."""
+    return g.array.base is None and sys.getrefcount(g.array) == 2 and sys.getrefcount(g) == _GRADIENT_REFS
 
 
 def _accumulate_into(inputs):

@@ -178,3 +178,43 @@ def test_out_of_range_index_and_dim_name_the_shape():
 def test_numpy_of_a_tensor_that_requires_grad_is_an_error_like_torch():
     with pytest.raises(RuntimeError, match="detach"):
         te.ones(2, requires_grad=True).numpy()
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy():
+    """torch's AccumulateGrad steals a gradient that nothing else holds; the engine too (a copy per
+    parameter per step otherwise): w.grad is the very array the weight-gradient op made."""
+    import weakref
+    from tinygrad_edu.ops import linear
+    made = []  # weakly: a reference held here would make the gradient shared
+    forward = linear.LinearWeightGrad.forward
+
+    def spy(self, g, x):
+        out = forward(self, g, x)
+        made.append(weakref.ref(out))
+        return out
+    linear.LinearWeightGrad.forward = spy
+    try:
+        x, w = te.tensor(np.ones((3, 4), np.float32)), te.tensor(np.ones((2, 4), np.float32), requires_grad=True)
+        te.nn.functional.linear(x, w).exp().sum().backward()
+    finally:
+        linear.LinearWeightGrad.forward = forward
+    assert len(made) == 1 and w.grad.array is made[0]()
+
+
+@pytest.mark.parametrize("keep", ["shared", "hook"])
+def test_a_gradient_held_elsewhere_is_copied_into_grad(keep):
+    """Add passes one gradient to both leaves, a hook may keep it: each .grad is then its own
+    storage, as in torch (zeroing one leaves the other and the kept tensor alone)."""
+    x = te.tensor([1.0, 2.0], requires_grad=True)
+    y = te.tensor([3.0, 4.0], requires_grad=True)
+    kept = []
+    s = x + y
+    if keep == "hook":
+        s.register_hook(lambda g: kept.append(g))
+    s.exp().sum().backward()
+    expected = np.exp([4.0, 6.0], dtype=np.float32)
+    x.grad.zero_()
+    np.testing.assert_allclose(y.grad.numpy(), expected, rtol=1e-6)
+    assert not np.shares_memory(x.grad.array, y.grad.array)
+    for g in kept:
+        np.testing.assert_allclose(g.numpy(), expected, rtol=1e-6)

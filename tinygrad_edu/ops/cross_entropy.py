@@ -19,7 +19,10 @@ from ..backend import array_module
 def log_softmax_rows(x):
     """log_softmax over dim 1, rounded as the engine's composed log_softmax (tensor_reductions.py)."""
     xp = array_module(x)
-    shifted = x - x.max(axis=1, keepdims=True)
+    top = x.max(axis=1, keepdims=True)
+    shifted = x - top
+    if xp.isfinite(top).all():  # then every row's shifted max is exactly 0: the guard below adds 0
+        return shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
     m = shifted.max(axis=1, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)  # LogSumExp's guard for rows of infinities
     return shifted - (xp.log(xp.exp(shifted - m).sum(axis=1, keepdims=True)) + m)

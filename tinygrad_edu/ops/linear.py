@@ -11,6 +11,7 @@ ops, so the gradient of a gradient works.
 import math
 
 from ..autograd import Function
+from .reduce import Sum
 
 __all__ = ["Linear", "LinearWeightGrad"]
 
@@ -32,7 +33,7 @@ class Linear(Function):
         gw = LinearWeightGrad.apply(g2, x2) if w.requires_grad else None
         gb = None
         if len(self.inputs) > 2 and self.inputs[2].requires_grad:
-            gb = g.sum(0) if g.ndim == 2 else g.sum(dim=tuple(range(g.ndim - 1)))
+            gb = Sum.apply(g, axes=tuple(range(g.ndim - 1)), keepdim=False)
         return gx, gw, gb
 
 

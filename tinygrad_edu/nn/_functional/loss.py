@@ -79,6 +79,9 @@ def _checked_targets(op, input, target, weight, ignore_index):
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     _class_weights(op, weight, classes, input.device)
     xp, t = input._xp, target.array
+    if weight is None and t.size and not 0 <= ignore_index < classes and 0 <= t.min() and t.max() < classes:
+        # the usual case, in two reductions: every target a class index, none ignored, no weights
+        return xp.ones(t.shape, dtype=bool), t.reshape(-1).copy(), xp.ones(t.size, dtype=input.dtype)
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= classes))
     if bad.any():
