@@ -10,8 +10,9 @@ second (and higher) derivatives. See derivations/ for the formulas of each op.
 The backward path: ``Tensor.backward`` calls :func:`backward` (the seed gradient), which calls
 :func:`run_backward`, the chain-rule loop over :func:`_graph_order`; for each op it calls the op's
 ``backward`` (in ``ops/``) and :func:`_pass_to_inputs` brings the results to each input's shape
-(:func:`sum_to_shape`) and dtype. All of it is in this file, apart from the ops. :func:`grad` is the
-loop's other caller: it collects the gradients instead of adding them into ``.grad``.
+(:func:`sum_to_shape`) and dtype. All of it is in this file, apart from the ops and the tensor
+hooks (hooks.py, which the loop calls while any exist). :func:`grad` is the loop's other caller:
+it collects the gradients instead of adding them into ``.grad``.
 
 This module never imports ``Tensor`` (the output of an op has the type of its first input), so
 the two modules need no circular import. What it uses of a tensor, the whole protocol:
@@ -21,7 +22,7 @@ the two modules need no circular import. What it uses of a tensor, the whole pro
   ``_retains_grad``: read, and written when an op is recorded or a gradient accumulated;
 - ``_version`` (the in-place counter, for the version check), ``_changed_in_place()`` (count one
   more), ``_share_storage(view)`` (an op whose output is a view shares the counter) and the
-  optional ``_hooks`` list (``register_hook``);
+  optional ``_hooks`` list (``register_hook``, hooks.py);
 - ``_wrap(array)`` (a new tensor around an array, a classmethod), ``_operand(x)`` (a given
   gradient as a tensor), ``_xp`` (the array module), ``shape``, ``ndim``, ``dtype``, ``device``,
   ``numel()``;
@@ -32,6 +33,8 @@ import inspect
 import sys
 import weakref
 
+from . import hooks
+from .errors import EngineError, raise_device_mismatch, raise_modified
 from .grad_fn import AccumulateGrad, torch_name
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401  (torch.autograd's names)
 
@@ -72,7 +75,7 @@ class Function:
         first = inputs[0]
         for t in inputs[1:]:
             if type(t.array) is not type(first.array):
-                _raise_device_mismatch(cls, inputs)
+                raise_device_mismatch(cls, inputs)
         ctx = cls.__new__(cls)
         try:
             data = ctx.forward(*[t.array for t in inputs], **params)
@@ -186,37 +189,6 @@ def rebase(tensor, new):
     tensor._ctx, tensor.requires_grad = ctx, True
 
 
-def raise_modified(op, tensor, which, expected):
-    raise RuntimeError(
-        f"one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: the {which} of {type(op).__name__} (a tensor of shape {tuple(tensor.shape)}) is at "
-        f"version {tensor._version}; expected version {expected} instead. Use an out-of-place op "
-        f"(x = x + 1 instead of x += 1) or .clone() before changing it")
-
-
-class EngineError(ValueError):
-    """A shape or argument error raised by an op itself (its message names the op and shapes)."""
-
-    from_engine = True
-
-
-class EngineTypeError(TypeError):
-    """An argument of the wrong type (an unsupported index, a float class label, ...)."""
-
-    from_engine = True
-
-
-class EngineIndexError(IndexError):
-    """An index out of range, named with the op and the shape."""
-
-    from_engine = True
-
-
-def _raise_device_mismatch(op, inputs):
-    devices = ", ".join(f"{tuple(t.shape)} on {t.device}" for t in inputs)
-    raise RuntimeError(f"{op.__name__}: expected all tensors on the same device, got {devices}")
-
-
 def sum_to_shape(grad, shape):
     """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched.
 
@@ -285,7 +257,8 @@ def run_backward(roots, seeds, visit, create_graph=False, retain_graph=None):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            g = _run_hooks(node, g)
+            if hooks.registered[0]:  # the hooks of the tensor whose gradient g is
+                g = hooks.run_hooks(node if not isinstance(node, Function) else node._output(), g)
             visit(node, g)
             if isinstance(node, Function):
                 _pass_to_inputs(node, g, grads, retain_graph)
@@ -313,44 +286,6 @@ def _fit_to(g, t):
     if g.array.shape != t.array.shape:
         g = sum_to_shape(g, t.shape)
     return g if g.array.dtype == t.array.dtype else g.to(t.dtype)
-
-
-# ----- tensor hooks ---------------------------------------------------------------------------
-_hook_count = [0]  # how many tensor hooks exist: with none, backward does not look for them
-
-
-def register_hook(tensor, hook):
-    """``Tensor.register_hook``: ``hook(g)`` runs when backward reaches ``tensor`` with its gradient
-    ``g``, and a tensor it returns replaces ``g``. ``handle.remove()`` takes the hook away again."""
-    hooks = getattr(tensor, "_hooks", None)
-    if hooks is None:
-        hooks = tensor._hooks = []
-    hooks.append(hook)
-    _hook_count[0] += 1
-    return HookHandle(hooks, hook)
-
-
-class HookHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
-
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-            _hook_count[0] -= 1
-
-
-def _run_hooks(node, g):
-    """The hooks of the tensor whose gradient ``g`` is (a leaf, or the output of the op ``node``)."""
-    if not _hook_count[0]:
-        return g
-    tensor = node if not isinstance(node, Function) else node._output()
-    for hook in getattr(tensor, "_hooks", None) or ():
-        result = hook(g)
-        g = g if result is None else result
-    return g
 
 
 # ----- the callers: backward (into .grad) and grad (returned) -------------------------------------

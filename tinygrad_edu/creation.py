@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from .autograd import EngineError, EngineTypeError
+from .errors import EngineError, EngineTypeError
 from .backend import cuda_available, parse_device, xp_for
 from .dtypes import promote_types
 from .ops import movement as M

@@ -20,6 +20,7 @@ user's ``backward`` with Tensors, so gradients of gradients work when that backw
 with differentiable ops. One output tensor per function (torch allows several).
 """
 from . import autograd
+from .errors import raise_modified
 
 
 class CustomNode(autograd.Function):
@@ -42,7 +43,7 @@ class CustomNode(autograd.Function):
     def saved_tensors(self):
         for i, (t, v) in enumerate(zip(self.to_save, self.saved_versions)):
             if t is not None and t._version != v:
-                autograd.raise_modified(self, t, f"saved tensor {i}", v)
+                raise_modified(self, t, f"saved tensor {i}", v)
         return self.to_save
 
     def mark_non_differentiable(self, *tensors):

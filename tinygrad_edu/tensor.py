@@ -10,8 +10,8 @@ same thing.
 """
 import numpy as np
 
-from . import autograd
-from .autograd import EngineError, EngineTypeError
+from . import autograd, hooks
+from .errors import EngineError, EngineTypeError
 from .backend import array_module, device_of, to_device, xp_for
 from .dtypes import as_dtype, float_result_type, result_type
 from .ops import elementwise as E
@@ -200,7 +200,7 @@ class Tensor(ReductionMethods, ShapeMethods, SelectMethods, InplaceMethods, Conv
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
-        return autograd.register_hook(self, hook)
+        return hooks.register_hook(self, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (leaves always keep it)."""

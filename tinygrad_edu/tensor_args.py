@@ -5,7 +5,7 @@ check, so every mixin (tensor_shapes.py, tensor_reductions.py, tensor_select.py,
 from here rather than from another mixin. Every error names the op and what was given."""
 import numpy as np
 
-from .autograd import EngineError, EngineIndexError, EngineTypeError
+from .errors import EngineError, EngineIndexError, EngineTypeError
 
 _FLOAT32 = np.dtype("float32")
 

@@ -5,7 +5,7 @@ the Tensor core for ``array``, ``shape``, ``dtype``, ``device`` and ``_wrap``.""
 import numpy as np
 
 from . import autograd
-from .autograd import EngineError
+from .errors import EngineError
 from .backend import array_module, device_of, parse_device, to_numpy
 from .ops import elementwise as E
 from .ops.device import ToDevice

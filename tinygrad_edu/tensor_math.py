@@ -7,7 +7,7 @@ ops/unary.py, ops/norms.py, ops/scan.py and ops/special.py. It relies on the Ten
 ``array``, ``shape``, ``_xp`` and ``_pair``."""
 import numpy as np
 
-from .autograd import EngineError, EngineTypeError
+from .errors import EngineError, EngineTypeError
 from .backend import array_module
 from .ops import elementwise as E
 from .ops import scan as C

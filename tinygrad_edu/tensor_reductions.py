@@ -6,7 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .autograd import EngineError
+from .errors import EngineError
 from .ops import reduce as R
 from .tensor_args import dim_axes, dim_axis, keepdims_alias, require_float
 

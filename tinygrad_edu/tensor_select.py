@@ -6,7 +6,7 @@ scatter-add). It relies on the Tensor core for ``array``, ``shape``, ``_xp`` and
 import numpy as np
 
 from . import autograd
-from .autograd import EngineError, EngineIndexError
+from .errors import EngineError, EngineIndexError
 from .ops import movement as M
 from .ops import select as S
 from .tensor_args import dim_axes, int_arguments

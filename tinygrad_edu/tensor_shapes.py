@@ -5,7 +5,7 @@ indices are read by tensor_args.py (``x[index] = v`` is an in-place op: tensor_i
 relies on the Tensor core for ``array``, ``shape`` and ``_base``."""
 import numpy as np
 
-from .autograd import EngineError, EngineIndexError, EngineTypeError
+from .errors import EngineError, EngineIndexError, EngineTypeError
 from .ops import movement as M
 from .tensor_args import dim_axes, dim_axis, normalise_index, size_arguments
 

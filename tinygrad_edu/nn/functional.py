@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from .. import creation
-from ..autograd import EngineError, EngineTypeError
+from ..errors import EngineError, EngineTypeError
 from ..creation import pad  # noqa: F401  (F.pad, torch's convention: pairs from the last dim)
 from ..ops import conv as C
 from ..ops import linear as L

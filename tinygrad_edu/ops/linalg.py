@@ -1,5 +1,6 @@
 """Matrix product with batch broadcasting. Formulas: derivations/engine_ops.tex."""
-from ..autograd import EngineError, Function
+from ..autograd import Function
+from ..errors import EngineError
 
 
 class MatMul(Function):

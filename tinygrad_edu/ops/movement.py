@@ -1,7 +1,8 @@
 """Ops that move, select or combine elements without arithmetic. Each backward puts the gradient
 back where the element came from: the adjoint of a movement is the movement back. Formulas:
 derivations/engine_ops.tex ($\bar z$: the upstream gradient)."""
-from ..autograd import EngineError, EngineIndexError, Function
+from ..autograd import Function
+from ..errors import EngineError, EngineIndexError
 from ..backend import array_module, scatter_add
 
 

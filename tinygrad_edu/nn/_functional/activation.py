@@ -23,7 +23,8 @@ The exponential branches see ``min(x, 0)``, so the branch that ``where`` discard
 """
 import math
 
-from ...autograd import EngineError, EngineTypeError, no_grad
+from ...autograd import no_grad
+from ...errors import EngineError, EngineTypeError
 from ...ops.activation import Fused, Hardswish
 from ...ops.elementwise import Hardtanh, LeakyRelu
 from ...ops.special import Erf, Softplus

@@ -4,7 +4,7 @@ adds columns back into an image, overlaps summed, and is unfold's adjoint (each 
 the other)."""
 import math
 
-from ...autograd import EngineError
+from ...errors import EngineError
 from ...ops import fold as FO
 from ...tensor import Tensor
 from ..functional import _checked_pair

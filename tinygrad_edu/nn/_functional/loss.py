@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from ... import creation
-from ...autograd import EngineError, EngineIndexError, EngineTypeError
+from ...errors import EngineError, EngineIndexError, EngineTypeError
 from ...ops.cross_entropy import CrossEntropy
 from ...ops.special import SelfXlogy, Softplus
 from ...tensor import Tensor

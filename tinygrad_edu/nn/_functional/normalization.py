@@ -18,7 +18,8 @@ fused op is tested against.
 """
 import numpy as np
 
-from ...autograd import EngineError, EngineTypeError, no_grad
+from ...autograd import no_grad
+from ...errors import EngineError, EngineTypeError
 from ...ops.normalize import GroupScale, Normalize
 from ...tensor import Tensor
 

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ...autograd import EngineError, EngineTypeError
+from ...errors import EngineError, EngineTypeError
 from ...ops.adaptive_pool import AdaptiveAvgPool2d
 from ...tensor import Tensor
 from ..functional import max_pool2d

@@ -8,7 +8,8 @@ whose ``norm_type``-norm exceeds it, to norm ``max_norm`` (torch's ``embedding_r
 ``max_norm / (norm + 1e-7)``).
 """
 
-from ...autograd import EngineError, EngineIndexError, EngineTypeError, no_grad
+from ...autograd import no_grad
+from ...errors import EngineError, EngineIndexError, EngineTypeError
 from ...tensor import Tensor
 
 __all__ = ["embedding"]

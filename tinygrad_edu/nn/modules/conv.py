@@ -9,7 +9,7 @@ out_channels/groups * kh * kw for ConvTranspose2d).
 """
 import math
 
-from ...autograd import EngineError
+from ...errors import EngineError
 from .. import functional as F
 from .. import init
 from .module import Module

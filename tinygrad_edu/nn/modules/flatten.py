@@ -1,7 +1,7 @@
 """``Flatten`` and ``Unflatten`` (torch's ``torch/nn/modules/flatten.py``): reshapes, no parameters."""
 import numpy as np
 
-from ...autograd import EngineError
+from ...errors import EngineError
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]

@@ -6,7 +6,7 @@ forward is ``F.linear``, which checks the input and applies the fused op of ``op
 """
 import math
 
-from ...autograd import EngineError
+from ...errors import EngineError
 from .. import functional as F
 from .. import init
 from .module import Module

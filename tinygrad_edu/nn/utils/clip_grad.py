@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-from ...autograd import EngineError, no_grad
+from ...autograd import no_grad
+from ...errors import EngineError
 from ...backend import to_numpy
 from ...tensor import Tensor
 
