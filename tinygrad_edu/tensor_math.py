@@ -10,6 +10,7 @@ import numpy as np
 from .errors import EngineError, EngineTypeError
 from .backend import array_module
 from .ops import elementwise as E
+from .ops.activation import Relu
 from .ops import scan as C
 from .ops import unary as U
 from .ops.norms import InfNorm, VectorNorm
@@ -81,7 +82,7 @@ class MathMethods:
 
     def relu(self):
         """max(x, 0) elementwise."""
-        return E.Relu.apply(self)
+        return Relu.apply(self)
 
     def abs(self):
         """|x| elementwise."""

@@ -1,4 +1,4 @@
-"""ReLU's backward op (ops/elementwise.py ReluGrad) on tensors large enough to be computed in blocks,
+"""ReLU's backward op (ops/activation.py ReluGrad) on tensors large enough to be computed in blocks,
 in the channel-major layout convolutions return and in plain layout, with NaN inputs, +-0 and
 infinite upstream gradients: torch's gradients exactly, first and second order; and max pooling's
 backward that feeds it (disjoint windows, selected into zeros)."""
@@ -8,7 +8,7 @@ import torch
 
 import tinygrad_edu as te
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu.ops import elementwise
+from tinygrad_edu.ops import activation
 
 
 def _arrays(channel_major):
@@ -26,7 +26,7 @@ def _arrays(channel_major):
 @pytest.mark.parametrize("channel_major", [True, False])
 def test_relu_gradient_in_blocks_is_torchs(channel_major):
     x, g = _arrays(channel_major)
-    assert x.size > elementwise.SELECT_BLOCK
+    assert x.size > activation.SELECT_BLOCK
     xe, xt = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ye, yt = F.relu(xe * 1.0), torch.relu(xt * 1.0)  # the input of ReLU made by an op, as in a network
     (ge,) = te.autograd.grad(ye, xe, te.tensor(g), create_graph=True)

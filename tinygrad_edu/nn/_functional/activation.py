@@ -25,8 +25,7 @@ import math
 
 from ...autograd import no_grad
 from ...errors import EngineError, EngineTypeError
-from ...ops.activation import Fused, Hardswish
-from ...ops.elementwise import Hardtanh, LeakyRelu
+from ...ops.activation import Fused, Hardswish, Hardtanh, LeakyRelu
 from ...ops.special import Erf, Softplus
 from ...tensor import Tensor
 
