@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from tests.fidelity.conv_columns import conv2d_columns, conv_transpose2d_columns
 from tests.fidelity.differential_programs import Program, run_step
 
 _TORCH_GELU = torch.nn.functional.gelu
@@ -214,6 +215,20 @@ DELIBERATE = [
                "agrees with torch's layer_norm and group_norm written with torch.mean (the substitutes), and "
                "tests/fidelity/test_differential_regressions.py checks both claims against torch",
                {"layer_norm": _layer_norm_summed_mean, "group_norm": _group_norm_summed_mean}),
+    Deliberate(("F.conv2d", "F.conv_transpose2d"), "an inf or NaN weight tap, or upstream gradient, that "
+               "meets the zero padding (the output, the weight gradient; conv_transpose2d's input gradient)",
+               "torch is inconsistent with itself: its float64 kernels and its float32 im2col kernels (thnn's "
+               "slow_conv2d, oneDNN's gemm convolution) multiply the padding's zeros, 0 * NaN = NaN, while "
+               "oneDNN's direct float32 kernels (jit:avx512_core, chosen by shape and CPU) leave padded taps "
+               "out, so the float32 weight gradient of conv2d(stride=2, padding=1) with a NaN upstream at the "
+               "first output column is NaN at the taps reading the padding for a batch of 1 and 0 for a batch "
+               "of 2 (oneDNN's brgconv_strided input gradient adds NaN at positions no output reaches, too); "
+               "the engine multiplies the padding's zeros always",
+               "the engine's answer is torch's float64 answer and torch's answer, in every dtype and kernel, "
+               "for the same convolution of an input padded with F.pad (real zeros): the substitutes, unfold "
+               "or fold and a matmul in torch, give the engine's values, and tests/fidelity/"
+               "test_conv_nonfinite.py checks both claims against torch",
+               {"conv2d": conv2d_columns, "conv_transpose2d": conv_transpose2d_columns}),
 ]
 
 

@@ -25,8 +25,15 @@ columns are multiplied while still in cache and never take kh*kw times the input
 result comes out channel-major, ``(O, N, OH, OW)`` in memory, returned as a transposed view of
 shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep that layout and the next im2col reads it
 as cheaply. A stride-1 input gradient is computed as a convolution with the flipped kernel
-(``_full_correlation``) where that copies fewer columns. Argument checks live in
-``nn/functional.py``; these ops assume valid arguments ((h, w) pairs for stride etc.).
+(``_full_correlation``) where that copies fewer columns and the weight is finite. Argument checks
+live in ``nn/functional.py``; these ops assume valid arguments ((h, w) pairs for stride etc.).
+
+Inf and NaN: the padding is real zeros, multiplied like the input (im2col), so a NaN weight tap
+on the padding makes that output NaN (0 * NaN) and so does a NaN upstream gradient in the weight
+gradient: torch's float64 kernels and its float32 im2col kernels (and any torch conv of an input
+padded with F.pad) do the same, while oneDNN's direct float32 kernels skip padded taps, so torch
+itself differs with the batch size there (tests/fidelity/differential_deliberate.py). The input
+gradient (and conv_transpose2d) sums only the (tap, output) pairs that exist, as torch's col2im.
 """
 import numpy as np
 
@@ -131,7 +138,10 @@ def conv_input_grad_array(y, w, out_hw, stride, padding, dilation, groups):
         hi = [size - m + p for size, m, p in zip(out_hw, (oh, ow), padding)]
         # cheaper unless it would copy far more columns than col2im adds (measured; README)
         cheaper = o * out_hw[0] * out_hw[1] <= 2 * groups * cg * oh * ow
-        if min(lo + hi) >= 0 and cheaper and FULL_CORRELATION:
+        # the full correlation multiplies w by the zeros around y: an inf or NaN in w would make
+        # 0 * inf = NaN where no (tap, output) pair exists (torch: col2im's exact sum). w.sum() is
+        # a kernel-sized pass, finite unless some entry is not (or the sum overflows: col2im then)
+        if min(lo + hi) >= 0 and cheaper and FULL_CORRELATION and xp.isfinite(w.sum()):
             return _full_correlation(y, w, lo, hi, dilation, groups)
     wt = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
     ycm = _channel_major(y)
