@@ -1,5 +1,5 @@
 """derivations/*.tex: the PDFs build, every [derive] id has its section, every \\code and \\test
-reference names a file and function that exist (the numeric claims: test_derivation_claims.py)."""
+reference names a file and function that exist (the numeric claims: test_derivation_claims_<sheet>.py)."""
 import ast
 import re
 import shutil

@@ -169,7 +169,7 @@ DELIBERATE = [
                "gives the finite value",
                "within eps of a zero vector normalize(x) is x / eps, linear, so the second order is finite: "
                "float64 central differences of torch's own first-order gradient with a step below eps agree "
-               "with the engine (tests/fidelity/test_differential_regressions.py checks it)",
+               "with the engine (tests/fidelity/test_differential_deliberate.py checks it)",
                {"normalize": _normalize_zero_safe}),
     Deliberate(("F.elu", "F.celu"), "the gradient at a NaN input, and second order where the first-order "
                "gradient is infinite",
@@ -202,7 +202,7 @@ DELIBERATE = [
                "second derivative is 0: float64 central differences of torch's own first-order gradient (its "
                "mish_backward kernel, outside a graph) give exactly 0; torch's autograd through mish with the "
                "engine's backward (one product with the slope, logaddexp: the substitute) gives the engine's "
-               "values (tests/fidelity/test_differential_regressions.py checks both)",
+               "values (tests/fidelity/test_differential_deliberate.py checks both)",
                {"mish": _mish_logaddexp}),
     Deliberate(("F.layer_norm", "F.group_norm"), "the mean that layer_norm and group_norm subtract",
                "torch's fused CPU kernel takes the mean by a Welford update (m += (x - m) / k, merged across "
@@ -213,7 +213,7 @@ DELIBERATE = [
                "gradient inf * 0 = NaN in the engine, a finite value in torch) the two then differ",
                "the exact (rational) mean of [0, -2, 0, 1, 1] is 0, the engine's and torch.mean's; the engine "
                "agrees with torch's layer_norm and group_norm written with torch.mean (the substitutes), and "
-               "tests/fidelity/test_differential_regressions.py checks both claims against torch",
+               "tests/fidelity/test_differential_deliberate.py checks both claims against torch",
                {"layer_norm": _layer_norm_summed_mean, "group_norm": _group_norm_summed_mean}),
     Deliberate(("F.conv2d", "F.conv_transpose2d"), "an inf or NaN weight tap, or upstream gradient, that "
                "meets the zero padding (the output, the weight gradient; conv_transpose2d's input gradient)",

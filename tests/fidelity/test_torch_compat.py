@@ -8,7 +8,7 @@ import tinygrad_edu as te
 import tinygrad_edu.nn as enn
 from tinygrad_edu import optim as eoptim
 from tinygrad_edu import torch_compat, utils as eutils
-from tests.fidelity.test_torch_dropin import bindings, edu_torch, run
+from tests.fidelity.torch_dropin_harness import bindings, edu_torch, run
 
 torch = pytest.importorskip("torch")
 from torch_ref.convert import copy_weights  # noqa: E402
