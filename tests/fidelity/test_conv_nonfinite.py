@@ -20,7 +20,7 @@ import tinygrad_edu.nn.functional  # noqa: F401  (te.nn.functional)
 from tests.fidelity.conv_columns import conv2d_columns, conv_transpose2d_columns
 from tests.fidelity.differential_programs import Program, Step
 from tests.fidelity.test_differential import _difference, compare, execute
-from tests.fidelity.test_differential_regressions import second_order
+from tests.fidelity.regression_helpers import second_order
 
 inf, nan = float("inf"), float("nan")
 
