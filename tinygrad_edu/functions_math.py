@@ -61,7 +61,24 @@ def einsum(equation, *operands):
                 raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does not broadcast "
                                    f"with previously seen size {sizes[c]}")
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
-    return Einsum.apply(*operands, terms=terms, output=output)
+    return _left_to_right(operands, terms, output)
+
+
+def _left_to_right(operands, terms, output):
+    """The contraction in torch's order (its own, without opt_einsum): operand 0 with operand 1, the
+    result with operand 2, and so on, each pair keeping only the letters that a later operand or
+    the output still needs. So the products are associated as torch associates them, and an
+    overflow gives torch's inf or NaN (NumPy's optimizer would pick its own order)."""
+    result, letters = operands[0], terms[0]
+    if len(operands) == 1:
+        return Einsum.apply(result, terms=[letters], output=output)
+    for k in range(1, len(operands)):
+        needed = set(output).union(*terms[k + 1:])
+        joined = dict.fromkeys(letters + terms[k])
+        kept = output if k == len(operands) - 1 else "".join(c for c in joined if c in needed)
+        result = Einsum.apply(result, operands[k], terms=[letters, terms[k]], output=kept)
+        letters = kept
+    return result
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

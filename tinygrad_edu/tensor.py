@@ -320,7 +320,7 @@ class Tensor(ReductionMethods, ShapeMethods, SelectMethods, InplaceMethods, Conv
         min, max = _clamp_bounds(min, max)
         dtype = result_type(self, *(b for b in (min, max) if b is not None))
         if isinstance(min, Tensor) or isinstance(max, Tensor):  # torch's rule at ties: all to self
-            bounds = [self._operand(b, dtype) for b in (min, max) if b is not None]
+            bounds = [self._operand(b) for b in (min, max) if b is not None]  # their own dtypes (see ClampBounds)
             which = "both" if len(bounds) == 2 else ("lo" if min is not None else "hi")
             return E.ClampBounds.apply(self if self.dtype == dtype else self.to(dtype), *bounds, which=which)
         return E.Clamp.apply(self if self.dtype == dtype else self.to(dtype), lo=min, hi=max)

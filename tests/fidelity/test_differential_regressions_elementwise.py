@@ -33,6 +33,18 @@ def test_clamp_with_a_tensor_bound_broadcasts_and_promotes():
     check(lambda ns, x, lo: x.clamp(min=lo), f32([[0.5, 2.0], [1.0, 0.0]]), f64(0.5))
 
 
+def test_clamp_bounds_are_compared_in_their_own_dtypes():
+    """hi = 1e8 (0-d float32) and lo = hi + 1.5 (0-d float64) are equal once rounded to float32, so
+    the value is hi; but torch's backward compares the bounds as given (in float64: lo > hi), so hi
+    gets the whole gradient; and x against lo in float32 (a 0-d bound does not widen x), where
+    1e8 >= lo: x = 1e8 keeps its gradient too."""
+    hi = f32(1e8)
+    lo = f64(float(hi) + 1.5)
+    for x in (f32([1.0, 2e8, -3.0]), f32([1e8, 5.0])):
+        check(lambda ns, x, lo, hi: ns.clamp(x, lo, hi), x, lo, hi, upstream=np.arange(1.0, 1.0 + x.size))
+    check(lambda ns, x, lo, hi: ns.clamp(x, lo, hi), f32([1e8, 5.0]), lo, f32(2e8), upstream=f32([1.0, 2.0]))
+
+
 def test_clamp_mixing_a_tensor_and_a_number_bound_is_torch_s():
     x = f32([0.5, 2.0, -1.0])
     check(lambda ns, x: x.clamp(min=ns.tensor(0.0, dtype=ns.float64), max=1), x)  # a 0-d tensor reads as a number

@@ -193,3 +193,17 @@ def test_prod_multiplies_in_torch_s_order(dtype):
             check(lambda ns, x: x.prod(), x.reshape(-1), rtol=1e-6, atol=0)
             check(lambda ns, x: x.prod(dim=1), x, rtol=1e-6, atol=0)
             check(lambda ns, x: x.T.prod(dim=0), x, rtol=1e-6, atol=0)
+
+
+# ---- einsum of three or more operands: torch's order, left to right (not NumPy's optimizer's) -----
+def test_einsum_contracts_left_to_right_as_torch():
+    """(A B) C overflows to inf and -inf whose sum is NaN; A (B C), the cheaper order that NumPy's
+    optimizer picks for these shapes, would be 0. torch contracts left to right, so the value is
+    NaN, and so are the gradients and gradients of gradients it gives."""
+    a = f32([[1e30, 1e30]] * 4)
+    b = f32([[1e10, -1e10], [1e10, -1e10]])
+    c = f32([[1.0], [1.0]])
+    check_second_order(lambda ns, a, b, c: ns.einsum("ij,jk,kl->il", a, b, c), a, b, c)
+    x, y, z, w = (np.random.default_rng(k).standard_normal(s).astype(np.float32) for k, s in
+                  enumerate([(2, 3), (3, 4), (4, 2), (2, 5)]))
+    check_second_order(lambda ns, x, y, z, w: ns.einsum("ij,jk,kl,lm->im", x, y, z, w), x, y, z, w, rtol=1e-4)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import array_module
+from ..dtypes import result_type
 from ..grad_mode import is_grad_enabled
 
 
@@ -245,7 +246,12 @@ class ClampBounds(Function):
     r"""$z = \min(\max(x, lo), hi)$ with tensor bounds (``which``: "lo", "hi" or "both"; a NaN
     anywhere gives NaN). Torch's rule hands out whole gradients, never halves: $\bar x = \bar z$
     where $lo \le x \le hi$ (a tie goes to $x$), $\bar{lo} = \bar z$ where $x < lo < hi$,
-    $\bar{hi} = \bar z$ where $x > hi$ or $hi < lo$ (then $z = hi$), 0 elsewhere."""
+    $\bar{hi} = \bar z$ where $x > hi$ or $hi < lo$ (then $z = hi$), 0 elsewhere.
+
+    The value is computed with the bounds rounded to x's dtype, the masks from the bounds as
+    given, each comparison in torch's result type of its pair: as torch's kernel and backward do.
+    So a float32 x between a 0-d float32 hi and a 0-d float64 lo = hi + 1.5 (equal in float32)
+    gives hi the gradient, since hi < lo in float64."""
 
     saves_inputs = False  # backward needs only the masks
 
@@ -253,22 +259,32 @@ class ClampBounds(Function):
         xp = array_module(x)
         lo = bounds[0] if which != "hi" else None
         hi = bounds[-1] if which != "lo" else None
-        out = x if lo is None else xp.maximum(x, lo)
-        out = out if hi is None else xp.minimum(out, hi)
+        out = x if lo is None else xp.maximum(x, lo.astype(x.dtype, copy=False))
+        out = out if hi is None else xp.minimum(out, hi.astype(x.dtype, copy=False))
         keep = xp.ones(out.shape, dtype=bool)
         if lo is not None:
-            keep &= x >= lo
+            keep &= _compared(x, lo, xp.greater_equal)
         if hi is not None:
-            keep &= x <= hi
+            keep &= _compared(x, hi, xp.less_equal)
         self.masks = [keep]
+        both = lo is not None and hi is not None
         if lo is not None:
-            self.masks.append(xp.broadcast_to((x < lo) & (lo < hi) if hi is not None else x < lo, out.shape))
+            below = _compared(x, lo, xp.less)
+            self.masks.append(xp.broadcast_to(below & _compared(lo, hi, xp.less) if both else below, out.shape))
         if hi is not None:
-            self.masks.append(xp.broadcast_to((x > hi) | (hi < lo) if lo is not None else x > hi, out.shape))
+            above = _compared(x, hi, xp.greater)
+            self.masks.append(xp.broadcast_to(above | _compared(hi, lo, xp.less) if both else above, out.shape))
         return out
 
     def backward(self, g):
         return tuple(g.where(mask, 0.0) for mask in self.masks)
+
+
+def _compared(a, b, comparison):
+    """``comparison(a, b)`` in torch's result type of the two (a 0-d array does not widen a
+    dimensioned one of its category, dtypes.py)."""
+    dtype = result_type(a, b)
+    return comparison(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
 
 
 class Maximum(Function):
