@@ -61,6 +61,7 @@ RULES = {
     "Normalize": "d/dx = s (g - mean g - x^ mean(g x^))",
     "GroupScale": "d/dy = g w, d/dw = sum_n (sum g x - mean sum g) s",
     "LinearWeightGrad": "Z = G^T X: d/dG = X H^T, d/dX = G H",
+    "BinaryCrossEntropyWithLogits": "d/dx = (sigmoid(x) - t) w, d/dt = -x w (torch's, with pos_weight too)",
     "CrossEntropy": "d/dx = c (softmax(x) - onehot(t))", "CrossEntropyGrad": "d/dx = q - p sum(q), q = a p h",
     "InfNorm": "d/dx = sign(x) / #ties at the extremum", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
 }

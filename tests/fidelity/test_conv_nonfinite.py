@@ -183,3 +183,41 @@ def test_the_conv_program_that_found_it_compares_clean():
     program = Program([x, w], steps, upstream_seed=336)
     assert _difference(program, execute(torch, program), execute(te, program)) is not None  # torch differs
     assert compare(program) is None
+
+
+_OVERFLOW_X = [[[[1257.30224609375, -1321.048583984375, 6404.2265625, 1049.001220703125, -5356.69384765625],
+                 [3615.950439453125, 13040.0, 9470.8095703125, -7037.3525390625, -12654.21484375],
+                 [-6232.74462890625, 413.2597961425781, -23250.30859375, -2187.916748046875, -12459.109375],
+                 [-7322.67333984375, -5442.58984375, -3163.00146484375, 4116.30517578125, 10425.1337890625]]]]
+_OVERFLOW_W = [[[[-6517.91162109375, -1747.1729736328125, 16637.240234375],
+                 [6591.4775390625, -16413.97265625, -52.03264236450195],
+                 [-6234.63720703125, 1486.315185546875, -16081.8779296875]]],
+               [[[2417.71875, 2353.80908203125, 15756.2607421875],
+                 [3166.4501953125, 5105.466796875, -14931.1669921875],
+                 [22527.291015625, -19156.455078125, 11018.0185546875]]]]
+
+
+def test_second_order_beyond_float32s_range_is_an_overflow_not_the_padding():
+    """The differential program conv2d(padding='same') of +-1e4 values, then x ** 3, to second
+    order: torch's float32 grads2 are all NaN, the engine's a mix of +-inf and NaN. Not a
+    difference of semantics: the exact grads2 (float64, where the engine and torch agree) exceed
+    float32's range everywhere, so any float32 answer overflows, and whether inf or NaN comes out is
+    the summation order of a finite first-order conv backward (upstream ~1e37, weights ~1e4):
+    OpenBLAS's fused multiply-adds keep the sign of the first partial sum that overflows, torch's
+    kernels round each product to inf first and meet inf - inf. The padding plays no part: torch
+    gives its all-NaN answer also for an input padded with F.pad and with the unfold substitute."""
+    def program(conv):
+        return lambda ns, x, w: conv(ns, x, w) ** 3
+    same = program(lambda ns, x, w: ns.nn.functional.conv2d(x, w, padding="same"))
+    padded = program(lambda ns, x, w: ns.nn.functional.conv2d(ns.nn.functional.pad(x, (1, 1, 1, 1)), w))
+    columns = program(lambda ns, x, w: conv2d_columns(x, w, padding="same"))
+    up = np.random.default_rng(0).standard_normal((1, 2, 4, 5))
+    x64, w64 = np.array(_OVERFLOW_X), np.array(_OVERFLOW_W)
+    engine64, torch64 = second_order(same, x64, w64, upstream=up), second_order(same, x64, w64, upstream=up, ns=torch)
+    for k, (e, t) in enumerate(zip(engine64, torch64)):
+        np.testing.assert_allclose(e, t, rtol=1e-9, err_msg=f"float64 output {k}")
+    assert all((np.abs(g) > np.finfo(np.float32).max).all() for g in torch64[3:])  # grads2: beyond float32
+    x32, w32, up32 = x64.astype(np.float32), w64.astype(np.float32), up.astype(np.float32)
+    for fn in (same, padded, columns):
+        assert all(np.isnan(g).all() for g in second_order(fn, x32, w32, upstream=up32, ns=torch)[3:])
+    assert not any(np.isfinite(g).any() for g in second_order(same, x32, w32, upstream=up32)[3:])

@@ -4,10 +4,11 @@ upsampling, activations, losses). See ``registry/__init__.py`` for the format.
 Every ``fn`` calls ``ns.nn.functional.<name>``, which is the same spelling in torch and here
 (importing ``tinygrad_edu.nn.functional`` below makes ``tinygrad_edu.nn.functional`` an attribute
 path), so ``torch_fn`` is only needed for the losses torch does not have (InfoNCE, the circular
-angle loss: their torch versions live in ``torch_ref.losses``). Integer class targets travel in
-``kwargs`` as NumPy arrays and are made tensors inside ``fn``; float targets that get no gradient
-are inputs outside ``differentiable``. Cases are small: finite differences cost two forwards per
-input element (and per upstream-gradient element for the second order).
+angle loss: their torch versions live in ``torch_ref.losses``). Integer class targets (and the
+losses' constant weights) travel in ``kwargs`` as NumPy arrays and are made tensors inside ``fn``;
+float targets that get no gradient are inputs outside ``differentiable``. Cases are small: finite
+differences cost two forwards per input element (and per upstream-gradient element for the second
+order).
 """
 import numpy as np
 
@@ -33,6 +34,14 @@ def _with_target(name):
         weight = None if weight is None else ns.tensor(weight, dtype=x.dtype, device=x.device)
         return getattr(ns.nn.functional, name)(x, ns.tensor(target, device=x.device), weight=weight, **kwargs)
     return fn
+
+
+def _logits_loss(ns, x, target, weight=None, pos_weight=None, **kwargs):
+    """binary_cross_entropy_with_logits with its weight and pos_weight (constants: neither library
+    differentiates them) given as arrays in kwargs."""
+    factors = {k: ns.tensor(v, dtype=x.dtype, device=x.device)
+               for k, v in (("weight", weight), ("pos_weight", pos_weight)) if v is not None}
+    return ns.nn.functional.binary_cross_entropy_with_logits(x, target, **factors, **kwargs)
 
 
 def _info_nce_torch(ns, z, temperature):
@@ -101,9 +110,11 @@ register(
         S([(3, 4)], dict(target=T([3, 0, 1]), reduction="none", weight=T([0.5, 1.0, 2.0, 1.5]))))),
     OpSpec("F.binary_cross_entropy", functional("binary_cross_entropy"), prepare=(probability, unit_interval),
            differentiable=(0,), cases=(S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")))),
-    OpSpec("F.binary_cross_entropy_with_logits", functional("binary_cross_entropy_with_logits"),
-           prepare=(None, unit_interval), differentiable=(0,), cases=(
-               S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="none")))),
+    OpSpec("F.binary_cross_entropy_with_logits", _logits_loss, prepare=(None, unit_interval), cases=(
+        S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="none")),
+        S([(3, 4), (3, 4)], dict(weight=np.array([0.5, 1.0, 2.0, 1.5]), reduction="sum")),
+        S([(2, 3), (2, 3)], dict(pos_weight=np.array([3.0, 0.5, 1.0]), reduction="none")),
+        S([(2, 3), (2, 3)], dict(weight=np.array([[2.0], [0.5]]), pos_weight=np.array([0.2, 1.0, 4.0]))))),
     OpSpec("F.mse_loss", functional("mse_loss"), cases=(S([(3, 4), (3, 4)]), S([(5,), (5,)], dict(reduction="sum")),
                                                 S([(2, 3), (2, 3)], dict(reduction="none")))),
     OpSpec("F.cosine_similarity", functional("cosine_similarity"), cases=(

@@ -1,6 +1,6 @@
 """Losses as functions, with PyTorch's names and argument order (re-exported by
 ``tinygrad_edu.nn.functional``). Composed from engine ops, so their gradients (and gradients of
-gradients) come from those; the logistic loss uses the stable softplus op (ops/special.py).
+gradients) come from those; cross_entropy of (N, C) logits and the logistic loss are single ops (ops/).
 Beyond torch: ``info_nce_loss`` (mlph08.2d) and ``circular_angle_loss`` (nni2.T3)."""
 import warnings
 
@@ -8,8 +8,10 @@ import numpy as np
 
 from ... import creation
 from ...errors import EngineError, EngineIndexError, EngineTypeError
+from ...autograd import is_grad_enabled
 from ...ops.cross_entropy import CrossEntropy
-from ...ops.special import SelfXlogy, Softplus
+from ...ops.logistic_loss import BinaryCrossEntropyWithLogits
+from ...ops.special import SelfXlogy
 from ...tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
@@ -177,12 +179,30 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """The stable logistic loss ``softplus(z) - y z`` (= max(z,0) - y z + log(1 + e^{-|z|})): finite value
     and gradient ``sigmoid(z) - y`` for any logit, +-1e10 included. With pos_weight p:
-    ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form."""
+    ``(1-y) z + (1 + (p-1) y) softplus(-z)``, torch's form. One op (ops/logistic_loss.py), whose
+    gradients are torch's single products."""
     op, reduction = "binary_cross_entropy_with_logits", _legacy_reduction(size_average, reduce, reduction)
     target = _same_shape(op, input, target)
-    log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-    loss = (1.0 - target) * input + log_weight * Softplus.apply(-input)  # torch's form, also at +-inf
-    return _reduce(loss if weight is None else loss * weight, reduction, op)
+    if reduction not in _REDUCTIONS:
+        raise EngineError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    named = {k: v for k, v in (("weight", weight), ("pos_weight", pos_weight)) if v is not None}
+    for kind, factor in named.items():
+        _check_factor(op, kind, factor, input)
+    return BinaryCrossEntropyWithLogits.apply(input, target, *named.values(), kinds=tuple(named),
+                                              reduction=reduction)
+
+
+def _check_factor(op, kind, factor, input):
+    """torch's rules for ``weight`` and ``pos_weight``: a tensor that broadcasts to the input's shape
+    (the loss is computed into it) and needs no gradient (torch has none for them)."""
+    if not isinstance(factor, Tensor):
+        raise EngineTypeError(f"{op}: {kind} must be a Tensor, not {type(factor).__name__}")
+    if factor.ndim > input.ndim or any(f not in (1, n) for f, n in zip(factor.shape[::-1], input.shape[::-1])):
+        raise EngineError(f"{op}: the {kind} of shape {tuple(factor.shape)} does not broadcast to the input's "
+                          f"shape {tuple(input.shape)}")
+    if factor.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to argument '{kind}'. "
+                           "This input cannot have requires_grad True.")
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
