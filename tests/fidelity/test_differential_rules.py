@@ -98,3 +98,27 @@ def test_second_order_excuse_with_more_than_sixteen_positions():
     torch_g2 = execute(torch, program)["grads2"]
     assert np.isnan(torch_g2[1][0]).sum() > 16
     assert compare(program) is None
+
+
+# ---- a value beyond float32's range: inf, -inf and NaN all agree (the order of the sums decides) ----
+def test_overflow_beyond_the_range_is_not_a_mismatch_but_a_wrong_sign_in_range_is():
+    """conv2d(padding='same') of values near 1e4, cubed, to second order: the exact second-order
+    values (float64 twin) are 1.5e39 to 6.6e41, beyond float32's 3.4e38, and torch (products
+    rounded to inf, then inf - inf) gives NaN where NumPy's BLAS (fused multiply-adds) keeps an inf:
+    the program compares clean. The same rule never excuses a non-finite value whose exact value
+    fits: differ() still reports an inf against a finite torch value, and inf against NaN where
+    the twin is in range."""
+    from tests.fidelity.differential_programs import Program, Step
+    from tests.fidelity.test_differential import compare, differ
+    x = f32([[[[1257.30224609375, -1321.048583984375, 6404.2265625, 1049.001220703125, -5356.69384765625], [3615.950439453125, 13040.0, 9470.8095703125, -7037.3525390625, -12654.21484375], [-6232.74462890625, 413.2597961425781, -23250.30859375, -2187.916748046875, -12459.109375], [-7322.67333984375, -5442.58984375, -3163.00146484375, 4116.30517578125, 10425.1337890625]]]]).reshape((1, 1, 4, 5))
+    w = f32([[[[-6517.91162109375, -1747.1729736328125, 16637.240234375], [6591.4775390625, -16413.97265625, -52.03264236450195], [-6234.63720703125, 1486.315185546875, -16081.8779296875]]], [[[2417.71875, 2353.80908203125, 15756.2607421875], [3166.4501953125, 5105.466796875, -14931.1669921875], [22527.291015625, -19156.455078125, 11018.0185546875]]]]).reshape((2, 1, 3, 3))
+    program = Program([x, w], [Step("F.conv2d", (0, 1), dict(padding="same")), Step("pow_int", (2,))],
+                      upstream_seed=0, second_order=True)
+    assert compare(program) is None
+    big = (f64([1e39, 1.0]), "float64", (2,))
+    both = ((f32([np.inf, 1.0]), "float32", (2,)), (f32([np.nan, 1.0]), "float32", (2,)))
+    assert differ(*both, 2e-4, lambda: big) is None
+    assert differ(*both, 2e-4, lambda: (f64([1e30, 1.0]), "float64", (2,))) is not None
+    assert differ(*both, 2e-4) is not None
+    assert differ((f32([np.inf, 1.0]), "float32", (2,)), (f32([3e38, 1.0]), "float32", (2,)), 2e-4,
+                  lambda: big) is not None
