@@ -60,10 +60,15 @@ RULES = {
     "AdaptiveAvgPool2dAdjoint": "gg averaged over each window (the pooling again)",
     "Normalize": "d/dx = s (g - mean g - x^ mean(g x^))",
     "GroupScale": "d/dy = g w, d/dw = sum_n (sum g x - mean sum g) s",
+    "RowScale": "d/dy = g w, d/dw = sum over rows of g s (x - mean)",
+    "InvStd": "d/dx = (2/n) (-s^3 / 2) g (x - mean)",
     "LinearWeightGrad": "Z = G^T X: d/dG = X H^T, d/dX = G H",
     "BinaryCrossEntropyWithLogits": "d/dx = (sigmoid(x) - t) w, d/dt = -x w (torch's, with pos_weight too)",
     "CrossEntropy": "d/dx = c (softmax(x) - onehot(t))", "CrossEntropyGrad": "d/dx = q - p sum(q), q = a p h",
-    "InfNorm": "d/dx = sign(x) / #ties at the extremum", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
+    "InfNorm": "d/dx = sign(x) / #ties at the extremum",
+    "HuberLoss": "d/dx = clamp(x - t, -delta, delta), d/dt = clamp(t - x, -delta, delta)",
+    "SmoothL1Loss": "d/dx = clamp(x - t, -beta, beta) / beta, d/dt = clamp(t - x, -beta, beta) / beta",
+    "LossSlope": "d/dd = [|d| < bound] (multiplied: inf * 0 = NaN, as torch's)", "SelfXlogy": "d/dt = log t + 1 (torch's two xlogy halves)",
 }
 
 

@@ -19,16 +19,17 @@ def _second_order(x, g, fn):
     return gx.array, g2.array
 
 
+@pytest.mark.parametrize("form", ["batch_norm", "layer_norm", "group_norm"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,axes", CASES)
-def test_fused_normalize_equals_the_composed_form(shape, axes, dtype):
+def test_fused_normalize_equals_the_composed_form(shape, axes, dtype, form):
     rng = np.random.default_rng(0)
     x, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
-    fused = Normalize.apply(te.tensor(x), axes=axes, eps=1e-5)
+    fused = Normalize.apply(te.tensor(x), axes=axes, eps=1e-5, form=form)
     composed, _, _ = normalise_composed(te.tensor(x), axes, 1e-5)
     assert np.array_equal(fused.array, composed.array)  # the same rounding: values unchanged by fusing
     tol = 1e-4 if dtype == np.float32 else 1e-10
-    for a, b in zip(_second_order(x, g, lambda t: Normalize.apply(t, axes=axes, eps=1e-5)),
+    for a, b in zip(_second_order(x, g, lambda t: Normalize.apply(t, axes=axes, eps=1e-5, form=form)),
                     _second_order(x, g, lambda t: normalise_composed(t, axes, 1e-5)[0])):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 

@@ -47,6 +47,10 @@ def _norm(name, size_arg):
     return fn
 
 
+def _weighted_huber(ns, x, target, weight, **kwargs):
+    return ns.nn.functional.huber_loss(x, target, weight=weight, **kwargs)
+
+
 def _embedding(ns, weight, indices, **kwargs):
     return ns.nn.functional.embedding(ns.tensor(indices, device=weight.device), weight, **kwargs)
 
@@ -121,6 +125,9 @@ register(
     OpSpec("F.huber_loss", functional("huber_loss"), prepare=(_twice, None), cases=(
         S([(3, 4), (3, 4)]), S([(6,), (6,)], dict(delta=0.5, reduction="sum")),
         S([(2, 3), (2, 3)], dict(reduction="none", delta=2.0)))),
+    OpSpec("F.huber_loss_weight", _weighted_huber, prepare=(_twice, None, None), cases=(
+        S([(3, 4), (3, 4), (3, 4)]), S([(6,), (6,), (6,)], dict(delta=0.5, reduction="sum")),
+        S([(2, 3), (2, 3), (2, 3)], dict(reduction="none", delta=2.0)))),
     OpSpec("F.kl_div", functional("kl_div"), prepare=(None, lambda x, rng: _probabilities(x, rng)), cases=(
         S([(3, 4), (3, 4)], dict(reduction="batchmean")),
         S([(2, 3), (2, 3)], dict(reduction="sum")),

@@ -1,6 +1,7 @@
 """Losses as functions, with PyTorch's names and argument order (re-exported by
 ``tinygrad_edu.nn.functional``). Composed from engine ops, so their gradients (and gradients of
-gradients) come from those; cross_entropy of (N, C) logits and the logistic loss are single ops (ops/).
+gradients) come from those; cross_entropy of (N, C) logits, the logistic loss (ops/logistic_loss.py)
+and huber / smooth_l1 (ops/regression_loss.py) are single ops with torch's derivative formulas.
 Beyond torch: ``info_nce_loss`` (mlph08.2d) and ``circular_angle_loss`` (nni2.T3)."""
 import warnings
 
@@ -11,6 +12,7 @@ from ...errors import EngineError, EngineIndexError, EngineTypeError
 from ...autograd import is_grad_enabled
 from ...ops.cross_entropy import CrossEntropy
 from ...ops.logistic_loss import BinaryCrossEntropyWithLogits
+from ...ops.regression_loss import HuberLoss, SmoothL1Loss
 from ...ops.special import SelfXlogy
 from ...tensor import Tensor
 
@@ -308,28 +310,42 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    r"""$\frac12 d^2 / \beta$ where $|d| < \beta$, else $|d| - \beta/2$ ($d$ = input - target);
-    ``beta=0`` is the L1 loss."""
+    r"""$\frac12 d^2 / \beta$ where $|d| < \beta$, else $|d| - \beta/2$ ($d$ = input - target), as
+    one op (ops/regression_loss.py); ``beta=0`` is the L1 loss."""
     if beta < 0:
         raise EngineError(f"smooth_l1_loss does not support negative values for beta, got beta={beta}")
     target = _broadcast_pair("smooth_l1_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    d = input - target
     if beta == 0:
-        return _reduce(d.abs(), reduction, "smooth_l1_loss")
-    loss = (d * d * (0.5 / beta)).where(d.abs().array < beta, d.abs() - 0.5 * beta)
-    return _reduce(loss, reduction, "smooth_l1_loss")
+        return _reduce((input - target).abs(), reduction, "smooth_l1_loss")
+    return _pointwise_loss(SmoothL1Loss, "smooth_l1_loss", input, target, beta, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     r"""$\frac12 d^2$ where $|d| < \delta$, else $\delta (|d| - \delta/2)$: ``delta`` times
-    smooth_l1_loss with ``beta=delta``."""
+    smooth_l1_loss with ``beta=delta``, as one op (ops/regression_loss.py)."""
     if not delta > 0:
         raise EngineError(f"huber_loss does not support non-positive values for delta, got delta={delta}")
     target = _broadcast_pair("huber_loss", input, target)
-    d = input - target
-    loss = (d * d * 0.5).where(d.abs().array < delta, (d.abs() - 0.5 * delta) * delta)
-    return _weighted("huber_loss", loss, weight, input, reduction, mean_by_weight=False)
+    return _pointwise_loss(HuberLoss, "huber_loss", input, target, delta, reduction, weight)
+
+
+def _pointwise_loss(op_class, op, input, target, bound, reduction, weight=None):
+    """huber / smooth_l1 as their op, on the input and target broadcast to one shape (torch's
+    ``broadcast_tensors``); with a weight, torch's unreduced loss times the weight, then reduced."""
+    if reduction not in _REDUCTIONS:
+        raise EngineError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    x, t = input._pair(target)
+    try:
+        shape = np.broadcast_shapes(tuple(x.shape), tuple(t.shape))
+    except ValueError:
+        raise EngineError(f"{op}: the target of shape {tuple(t.shape)} does not broadcast with the input of "
+                          f"shape {tuple(x.shape)}") from None
+    x, t = x.expand(*shape), t.expand(*shape)
+    if weight is None:
+        return op_class.apply(x, t, bound=bound, reduction=reduction)
+    loss = op_class.apply(x, t, bound=bound, reduction="none")
+    return _weighted(op, loss, weight, input, reduction, mean_by_weight=False)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...autograd import no_grad
 from ...errors import EngineError, EngineTypeError
-from ...ops.normalize import GroupScale, Normalize
+from ...ops.normalize import GroupScale, Normalize, RowScale
 from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
@@ -41,11 +41,11 @@ def _check_vector(op, name, tensor, shape):
                           f"{'channel' if len(shape) == 1 else 'normalized element'}), got {tuple(tensor.shape)}")
 
 
-def _normalise(x, axes, eps, rowwise=False):
+def _normalise(x, axes, eps, form):
     """(x - mean) / sqrt(biased var + eps) over ``axes`` (the fused op); also the mean and biased
-    variance (kept dims, no graph). ``rowwise``: layer_norm's and group_norm's backward formula."""
+    variance (kept dims, no graph). ``form``: whose backward formula (ops/normalize.py)."""
     stats = {}
-    y = Normalize.apply(x, axes=axes, eps=eps, stats=stats, rowwise=rowwise)
+    y = Normalize.apply(x, axes=axes, eps=eps, form=form, stats=stats)
     return y, Tensor._wrap(stats["mean"]), Tensor._wrap(stats["var"])
 
 
@@ -84,7 +84,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count == 1:
             raise EngineError(f"{op}: Expected more than 1 value per channel when training, got input size "
                               f"{tuple(input.shape)}")
-        y, mean, var = _normalise(input, axes, eps)
+        y, mean, var = _normalise(input, axes, eps, "batch_norm")
         _update_running(running_mean, running_var, mean, var, momentum, count)
     else:
         if running_mean is None or running_var is None:
@@ -118,7 +118,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     if not axes:  # normalized_shape=(): every element is its own group (torch gives 0 + bias)
         return _affine(input * 0.0, weight, bias, shape)
-    y, _, _ = _normalise(input, axes, eps, rowwise=True)
+    y, _, _ = _normalise(input, axes, eps, "layer_norm")
+    if weight is not None:  # torch's form of the weight's gradient (ops/normalize.py)
+        y, weight = RowScale.apply(y, weight, input, axes=axes, eps=eps), None
     return _affine(y, weight, bias, shape)
 
 
@@ -132,7 +134,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_vector(op, "weight", weight, (channels,))
     _check_vector(op, "bias", bias, (channels,))
     grouped = input.reshape(n, num_groups, int(np.prod(input.shape[1:])) // num_groups)  # no -1: n may be 0
-    y, _, _ = _normalise(grouped, (2,), eps, rowwise=True)
+    y, _, _ = _normalise(grouped, (2,), eps, "group_norm")
     y = y.reshape(input.shape)
     if weight is not None:  # torch's form of the weight's gradient (ops/normalize.py)
         y, weight = GroupScale.apply(y, weight, input, groups=num_groups, eps=eps), None
