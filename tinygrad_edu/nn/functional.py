@@ -15,8 +15,8 @@ Linear, convolution and pooling apply the fused ops of ``ops/linear.py``, ``ops/
 - ``fold.py``: unfold, fold (the ops of ``ops/fold.py``);
 - ``sparse.py``: embedding;
 - ``loss.py``: cross_entropy, nll_loss, binary_cross_entropy(_with_logits), mse_loss, l1_loss,
-  smooth_l1_loss, huber_loss, kl_div, cosine_similarity, normalize, info_nce_loss and
-  circular_angle_loss.
+  smooth_l1_loss, huber_loss, kl_div, info_nce_loss and circular_angle_loss;
+  ``distance.py``: cosine_similarity and normalize.
 
 Everything not a fused op is composed from engine ops, so its gradient (and gradient of gradient)
 comes from theirs.
@@ -319,6 +319,7 @@ def one_hot(tensor, num_classes=-1):
 # The functions written in nn/_functional/ (imported last: they use _checked_pair and max_pool2d).
 from ._functional.activation import *  # noqa: E402,F401,F403
 from ._functional.activation import __all__ as _activation_names  # noqa: E402
+from ._functional.distance import cosine_similarity, normalize  # noqa: E402,F401
 from ._functional.fold import fold, unfold  # noqa: E402,F401
 from ._functional.loss import *  # noqa: E402,F401,F403
 from ._functional.loss import __all__ as _loss_names  # noqa: E402
@@ -326,5 +327,5 @@ from ._functional.normalization import batch_norm, group_norm, layer_norm  # noq
 from ._functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d  # noqa: E402,F401
 from ._functional.sparse import embedding  # noqa: E402,F401
 
-__all__ += _loss_names + _activation_names + ["batch_norm", "layer_norm", "group_norm", "adaptive_avg_pool2d",
+__all__ += _loss_names + _activation_names + ["cosine_similarity", "normalize", "batch_norm", "layer_norm", "group_norm", "adaptive_avg_pool2d",
                                               "adaptive_max_pool2d", "unfold", "fold", "embedding"]
