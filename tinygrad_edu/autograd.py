@@ -25,7 +25,7 @@ the two modules need no circular import. What it uses of a tensor, the whole pro
   optional ``_hooks`` list (``register_hook``, hooks.py);
 - ``_wrap(array)`` (a new tensor around an array, a classmethod), ``_operand(x)`` (a given
   gradient as a tensor), ``_xp`` (the array module), ``shape``, ``ndim``, ``dtype``, ``device``,
-  ``numel()``;
+  ``numel()``, ``_is_zerotensor()`` (torch's immutable zero gradient: zero_tensor.py);
 - the differentiable ops that gradients are computed with: ``+``, ``sum(dim, keepdim)`` and
   ``to(dtype)`` here, and whatever each op's ``backward`` uses.
 """
@@ -318,8 +318,8 @@ def _accumulated(old, g):
         return g if old is None else old + g
     if old is None:
         return g if _unshared(g) else type(g)._wrap(g.array.copy())
-    if old.requires_grad or old.shape != g.shape or not old.array.flags.writeable:
-        return old + g
+    if old.requires_grad or old.shape != g.shape or old._is_zerotensor() or not old.array.flags.writeable:
+        return old + g  # a ZeroTensor .grad is immutable (zero_tensor.py): a new tensor
     old.array += g.array
     old._changed_in_place()
     return old

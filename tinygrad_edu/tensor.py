@@ -244,6 +244,14 @@ class Tensor(ReductionMethods, ShapeMethods, SelectMethods, InplaceMethods, Conv
         dtype = (float_result_type if floating else result_type)(self, other)
         return (self if self.dtype == dtype else self.to(dtype)), self._operand(other, dtype)
 
+    def _is_zerotensor(self):
+        """torch's name: whether this is a ZeroTensor (zero_tensor.py), a gradient that stays zero."""
+        return False
+
+    def _materialized(self):
+        """Self; a ZeroTensor gives real zeros, what torch's own backward kernels see."""
+        return self
+
     def __add__(self, other): return E.Add.apply(*self._pair(other))
     def __radd__(self, other): a, b = self._pair(other); return E.Add.apply(b, a)
     def __sub__(self, other): return E.Sub.apply(*self._pair(other))

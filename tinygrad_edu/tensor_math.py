@@ -94,7 +94,7 @@ class MathMethods:
 
     def rsqrt(self):
         """1 / sqrt(x) elementwise."""
-        return 1.0 / self.sqrt()
+        return E.Rsqrt.apply(require_float(self, "rsqrt", True))
 
     def reciprocal(self):
         """1 / x elementwise."""
@@ -120,12 +120,16 @@ class MathMethods:
     # ---- piecewise constant: in the graph, with zero gradient (torch's convention) ----
     def _piecewise(self, op_class, fn):
         if self.dtype.kind in "biu":  # integers are already whole numbers: a copy, as torch
-            fn = self._xp.copy if op_class is not U.Sign or self.dtype.kind == "b" else self._xp.sign
+            fn = self._xp.copy if not issubclass(op_class, U.Sign) or self.dtype.kind == "b" else self._xp.sign
         return op_class.apply(self, fn=fn)
 
     def sign(self):
         """-1, 0 or 1 elementwise (0 for NaN, as torch's)."""
         return self._piecewise(U.Sign, _sign_nan_zero)
+
+    def sgn(self):
+        """sign(x) for real x, as torch's sgn, but differentiated to torch's ZeroTensor (ops/unary.Sgn)."""
+        return self._piecewise(U.Sgn, _sign_nan_zero)
 
     def floor(self):
         """The largest whole number <= x, elementwise."""
@@ -153,7 +157,7 @@ class MathMethods:
         if self.dtype.kind != "f":
             raise NotImplementedError(f"frac: not implemented for {self.dtype} tensors (as in torch); "
                                       "it needs a floating point tensor")
-        return self - self.trunc()
+        return self - self.trunc().detach()  # torch's frac is one op with the gradient g itself
 
     # ---- random draws with this tensor as the probabilities (random.py) ----
     def bernoulli(self, p=None, *, generator=None):

@@ -28,7 +28,10 @@ class ReductionMethods:
         x = require_float(self, "mean") if dtype is None else self.to(dtype)
         axes = dim_axes(x, axis if dim is None else dim, "mean")
         count = int(np.prod([x.shape[a] for a in axes]))
-        return x.sum(axes, keepdim) / float(count) if count else x.sum(axes, keepdim) * float("nan")
+        total = x.sum(axes, keepdim)
+        if not count:
+            return total * float("nan")
+        return R.Mean.apply(*total._pair(float(count), floating=True))  # total / count, with torch's gradient
 
     @keepdims_alias
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None, _op="var"):

@@ -18,8 +18,8 @@ from .tensor_args import dim_axes, keepdims_alias
 from .tensor import Tensor, float32, maximum, minimum
 
 __all__ = ["max", "min", "amax", "amin", "mean", "sum", "std", "var", "exp", "log", "sqrt", "rsqrt", "abs", "sign",
-           "square", "sigmoid", "tanh", "relu", "argmax", "argmin", "softmax", "log_softmax", "logsumexp", "matmul",
-           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t", "clamp", "clip",
+           "sgn", "square", "sigmoid", "tanh", "relu", "argmax", "argmin", "softmax", "log_softmax", "logsumexp",
+           "matmul", "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "t", "clamp", "clip",
            "unique", "allclose", "equal", "isnan", "isinf", "isfinite", "numel", "Size", "is_tensor",
            "is_floating_point", "save", "load", "Generator", "device", "cuda", "inference_mode",
            "get_default_dtype", "add", "sub", "mul", "div", "neg", "pow", "eq", "ne", "lt", "le", "gt", "ge",
@@ -85,7 +85,7 @@ def _unary_function(name):
 exp, log, sqrt, rsqrt, abs, sign, square = (_unary_function(n) for n in ("exp", "log", "sqrt", "rsqrt", "abs", "sign",
                                                                          "square"))
 sigmoid, tanh, relu, detach, clone = (_unary_function(n) for n in ("sigmoid", "tanh", "relu", "detach", "clone"))
-neg = _unary_function("neg")
+neg, sgn = _unary_function("neg"), _unary_function("sgn")
 
 
 def argmax(input, dim=None, keepdim=False, *, axis=None):

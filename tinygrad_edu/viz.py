@@ -21,6 +21,8 @@ import numpy as np
 RULES = {
     "Add": "d/da = 1, d/db = 1", "Sub": "d/da = 1, d/db = -1", "Mul": "d/da = b, d/db = a",
     "Div": "d/da = 1/b, d/db = -a/b^2", "Neg": "d/dx = -1", "PowScalar": "d/dx = c x^(c-1)",
+    "OwnKernel": "g passes through", "Mean": "d/ds = 1/n (the sum s over n elements)",
+    "Rsqrt": "d/dx = -1/2 x^(-3/2)",
     "Pow": "d/da = b a^(b-1), d/db = a^b log a", "Exp": "d/dx = exp(x)", "Log": "d/dx = 1/x",
     "Sqrt": "d/dx = 1 / (2 sqrt x)", "Abs": "d/dx = sign(x)", "Sigmoid": "d/dx = s(x) (1 - s(x))",
     "Tanh": "d/dx = 1 - tanh(x)^2", "Relu": "d/dx = [x > 0]", "ReluGrad": "g where ReLU passed (linear in g)",
@@ -48,6 +50,7 @@ RULES = {
     "Asinh": "d/dx = 1/sqrt(x^2 + 1)", "Acosh": "d/dx = 1/sqrt(x^2 - 1)", "Atanh": "d/dx = 1/(1 - x^2)",
     "Log2": "d/dx = 1/(x ln 2)", "Log10": "d/dx = 1/(x ln 10)", "Log1p": "d/dx = 1/(1 + x)",
     "Expm1": "d/dx = exp(x)", "ZeroGradient": "d/dx = 0", "Sign": "d/dx = 0", "Floor": "d/dx = 0",
+    "Sgn": "d/dx = 0 (torch's ZeroTensor)",
     "Ceil": "d/dx = 0", "Round": "d/dx = 0", "Trunc": "d/dx = 0", "CountNonzero": "d/dx = 0", "OnesOf": "d/dx = 0",
     "Sample": "d/dx = 0 (a random draw)", "CumSum": "g summed from the end (reverse cumsum)",
     "Prod": "d/dx_i = prod of the others", "Einsum": "each operand: an einsum of g with the others",

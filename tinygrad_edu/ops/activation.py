@@ -105,14 +105,15 @@ class Fused(Function):
     compute it: an infinite $\bar z$ times a finite $f'$ stays infinite (the chain rule through
     $f$'s pieces would meet inf * 0 = NaN). ``value`` is $f(x)$, computed by the caller
     (``nn/_functional/activation.py``, without a graph), ``slope`` a Tensor function for $f'$,
-    differentiable again (second order)."""
+    differentiable again (second order). A ZeroTensor $\bar z$ (zero_tensor.py) is real zeros in
+    torch's kernels, and here too."""
 
     def forward(self, x, value, slope):
         self.slope = slope
         return value
 
-    def backward(self, g):
-        return (g * self.slope(self.inputs[0]),)
+    def backward(self, g):  # torch's fused backward kernels: a ZeroTensor g is real zeros there
+        return (g._materialized() * self.slope(self.inputs[0]),)
 
 
 class Hardswish(Function):

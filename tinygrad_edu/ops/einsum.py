@@ -86,6 +86,8 @@ class Einsum(Function):
 
     def _operand_grad(self, g, k):
         term, x = self.terms[k], self.inputs[k]
+        if g._is_zerotensor() and _keeps_zero_tensor(self.terms, self.output_letters, k):
+            return _zero_through_views(g, self.output_letters, term, x.shape)
         others = [(t, v) for j, (t, v) in enumerate(zip(self.terms, self.inputs)) if j != k]
         seen = set(self.output_letters).union(*[set(t) for t, _ in others])
         unique = "".join(dict.fromkeys(term))
@@ -96,6 +98,24 @@ class Einsum(Function):
         if wanted != unique:  # letters summed in this operand only: the gradient is constant along them
             h = _spread(h, wanted, unique, size)
         return h if unique == term else _on_diagonal(h, term, size)
+
+
+def _keeps_zero_tensor(terms, output, k):
+    """Whether torch's backward of its einsum keeps a ZeroTensor gradient (zero_tensor.py) a
+    ZeroTensor for operand ``k``: when it is views (permute, a sum's expand) and at::mul only, that
+    is no contraction of two operands (bmm), no diagonal of operand k and no letter of the output
+    missing from it (a broadcast product, summed back). Else it becomes real zeros, as here."""
+    joined, term = "".join(terms), terms[k]
+    return (len(set(term)) == len(term) and set(output) <= set(term)
+            and all(joined.count(c) == 1 for c in set(joined) - set(output)))
+
+
+def _zero_through_views(g, output, term, shape):
+    """The ZeroTensor ``g`` (letters ``output``) brought to ``term``'s letters as torch's backward
+    does, by views: expanded along the letters summed in this operand, then permuted."""
+    letters = output + "".join(c for c in term if c not in output)
+    size = {c: shape[term.index(c)] for c in term}
+    return _spread(g, output, letters, size).permute(*[letters.index(c) for c in term])
 
 
 def _spread(h, wanted, unique, size):

@@ -87,7 +87,8 @@ def _power(x, exponent):
 
 
 class PowScalar(Function):
-    r"""$z = x^c$ for a constant $c$; $\bar x = \bar z\, c\, x^{c-1}$ (zero when $c = 0$, like torch)."""
+    r"""$z = x^c$ for a constant $c$; $\bar x = \bar z\, c\, x^{c-1}$; for $c = 0$ zeros that do not
+    depend on $\bar z$ (torch's ``zeros_like(self)``: 0 also for an infinite $\bar z$)."""
 
     def forward(self, x, exponent):
         self.exponent = exponent
@@ -97,7 +98,7 @@ class PowScalar(Function):
         (x,) = self.inputs
         c = self.exponent
         if c == 0:
-            return (g * 0.0,)
+            return (x._wrap(array_module(x.array).zeros(x.shape, dtype=g.array.dtype)),)
         return (g * (x ** (c - 1) * c),)
 
 
@@ -151,6 +152,19 @@ class Sqrt(Function):
         return (g / (self.output() * 2.0),)
 
 
+class Rsqrt(Function):
+    r"""$z = 1 / \sqrt x$; $\bar x = -\frac12 \bar z\, z^3$, torch's formula and grouping (a ZeroTensor
+    $\bar z$ stays one; the composition 1 / sqrt would negate it, an op that makes it real)."""
+
+    saves_inputs, saves_output = False, True  # backward reads only the output
+
+    def forward(self, x):
+        return 1 / array_module(x).sqrt(x)
+
+    def backward(self, g):
+        return (g * -0.5 * self.output() ** 3,)
+
+
 def _sign(x):
     xp = array_module(x)
     return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)  # sign(nan) is 0, as in torch
@@ -158,15 +172,17 @@ def _sign(x):
 
 class Abs(Function):
     r"""$z = |x|$; $\bar x = \bar z\,\mathrm{sign}(x)$ (0 at $x = 0$, like torch). In a graph
-    (create_graph) the sign is the op ``x.sign()``, as torch's ``sgn``: its gradient is zeros that
-    still flow back into x's own graph (where, as in torch, a 0 / 0 there gives NaN)."""
+    (create_graph) the sign is the op ``x.sgn()``, as torch's ``grad * self.sgn()``: in second order
+    its gradient, torch's ZeroTensor, flows back into x's own graph and stays zero through products
+    (an infinite derivative there gives no 0 * inf = NaN), until an op such as a where or a sum
+    makes it a real zero (zero_tensor.py)."""
 
     def forward(self, x):
         return abs(x)
 
     def backward(self, g):
         if is_grad_enabled():
-            return (g * self.inputs[0].sign(),)
+            return (g * self.inputs[0].sgn(),)
         return (g * _sign(self.inputs[0].array),)
 
 
@@ -200,9 +216,9 @@ class Sigmoid(Function):
         edge = _SIGMOID_ZERO_AT_OR_BELOW.get(x.dtype)
         return s if edge is None else xp.where(x <= edge, s.dtype.type(0), s)
 
-    def backward(self, g):
+    def backward(self, g):  # torch's sigmoid_backward kernel: a ZeroTensor g is real zeros there
         s = self.output()
-        return (g * s * (1.0 - s),)
+        return (g._materialized() * s * (1.0 - s),)
 
 
 class Tanh(Function):
@@ -217,9 +233,9 @@ class Tanh(Function):
             return xp.tanh(x.astype(xp.float64)).astype(xp.float32)
         return xp.tanh(x)
 
-    def backward(self, g):
+    def backward(self, g):  # torch's tanh_backward kernel: a ZeroTensor g is real zeros there
         t = self.output()
-        return (g * (1.0 - t * t),)
+        return (g._materialized() * (1.0 - t * t),)
 
 
 class Clamp(Function):
@@ -334,3 +350,21 @@ class Cast(Function):
 
     def backward(self, g):
         return (g.to(self.inputs[0].dtype),)
+
+
+class OwnKernel(Function):
+    r"""$z = x$ (a copy): the end of a composition that torch computes as one op with a backward
+    kernel of its own (``mse_loss``), and named as torch's node (``torch_name``); $\bar x = \bar z$,
+    but a ZeroTensor $\bar z$ (zero_tensor.py) as real zeros, as torch's kernel sees it."""
+
+    saves_inputs = False  # backward needs no input values
+
+    def forward(self, x, torch_name):
+        self.torch_name = torch_name
+        return x.copy()
+
+    def backward(self, g):
+        return (g._materialized(),)
+
+    def name(self):
+        return self.torch_name

@@ -64,6 +64,8 @@ class GetItem(Function):
         return out
 
     def backward(self, g):
+        if g._is_zerotensor() and _new_axes_only(self.index):  # torch: unsqueezes, views: Z stays Z
+            return (g.reshape(self.inputs[0].shape),)
         return (IndexBackward.apply(g, index=self.index, shape=self.inputs[0].shape),)
 
 
@@ -110,6 +112,12 @@ class IndexBackward(Function):
         return (gg[self.index],)
 
 
+def _new_axes_only(index):
+    """True when ``index`` only adds axes (None) and keeps the others whole (``...``, ``:``)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or (isinstance(p, slice) and p == slice(None)) for p in parts)
+
+
 def _is_basic(index):
     """True when ``index`` only has ints, slices, None and Ellipsis (no element is hit twice)."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -146,5 +154,5 @@ class Pad(Function):
         self.middle = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
         return array_module(x).pad(x, widths, mode="constant", constant_values=value)
 
-    def backward(self, g):
-        return (g[self.middle],)
+    def backward(self, g):  # torch's constant_pad_nd with the negated widths, no view: real zeros for a ZeroTensor
+        return (g._materialized()[self.middle],)

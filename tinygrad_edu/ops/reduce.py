@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import array_module
+from .elementwise import Div
 from .movement import Expand, Reshape
 
 
@@ -28,6 +29,16 @@ class Sum(Function):
         shape = self.inputs[0].shape  # the ops themselves: the arguments are known to be valid
         kept = g if self.keepdim else Reshape.apply(g, shape=_keepdim_shape(shape, self.axes))
         return (Expand.apply(kept, shape=tuple(shape)),)
+
+
+class Mean(Div):
+    r"""A mean's last step, $z = s / n$ for the sum $s$ and the count $n$: Div's values and
+    gradients, but a ZeroTensor gradient (zero_tensor.py) becomes real zeros first, as in torch's
+    ``mean_backward``, which divides by the count as a C++ Scalar (``div.Scalar`` has no ZeroTensor
+    kernel), where a division by a tensor keeps it."""
+
+    def backward(self, g):
+        return super().backward(g._materialized())
 
 
 class Extremum(Function):

@@ -60,8 +60,8 @@ class Softplus(Function):
     def forward(self, x):
         return array_module(x).logaddexp(0, x)
 
-    def backward(self, g):
-        return (g * self.inputs[0].sigmoid(),)
+    def backward(self, g):  # torch's softplus_backward kernel: a ZeroTensor g is real zeros there
+        return (g._materialized() * self.inputs[0].sigmoid(),)
 
 
 class SelfXlogy(Function):

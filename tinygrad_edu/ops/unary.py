@@ -1,5 +1,5 @@
 """Trigonometric, hyperbolic and logarithmic elementwise ops, and the piecewise-constant ones
-(sign, floor, ceil, round, trunc) whose gradient is zero. Each backward is written with Tensor
+(sign, sgn, floor, ceil, round, trunc) whose gradient is zero. Each backward is written with Tensor
 ops, so it is differentiable again (second order); the formulas are the ones torch uses, so that
 NaN and inf appear at the same points (outside the domain, at the poles)."""
 import math
@@ -19,13 +19,13 @@ class Sin(Function):
 
 
 class Cos(Function):
-    r"""$z = \cos x$; $\bar x = -\bar z \sin x$."""
+    r"""$z = \cos x$; $\bar x = \bar z \cdot (-\sin x)$ (torch's grouping: a ZeroTensor $\bar z$ stays one)."""
 
     def forward(self, x):
         return array_module(x).cos(x)
 
     def backward(self, g):
-        return (-(g * self.inputs[0].sin()),)
+        return (g * -self.inputs[0].sin(),)
 
 
 class Tan(Function):
@@ -42,25 +42,28 @@ class Tan(Function):
 
 
 class Asin(Function):
-    r"""$z = \arcsin x$; $\bar x = \bar z / \sqrt{1 - x^2}$."""
+    r"""$z = \arcsin x$; $\bar x = \bar z / \sqrt{1 - x^2}$, as torch's ``(-x * x + 1).rsqrt()`` (the same
+    values; a ZeroTensor reaching $1 - x^2$ becomes real zeros at the negation, not before the
+    product with x, as in ``1 - x * x``)."""
 
     def forward(self, x):
         return array_module(x).arcsin(x)
 
     def backward(self, g):
         x = self.inputs[0]
-        return (g * (1.0 - x * x).rsqrt(),)
+        return (g * (-x * x + 1.0).rsqrt(),)
 
 
 class Acos(Function):
-    r"""$z = \arccos x$; $\bar x = -\bar z / \sqrt{1 - x^2}$."""
+    r"""$z = \arccos x$; $\bar x = \bar z \cdot (-1 / \sqrt{1 - x^2})$ (torch's grouping: a ZeroTensor
+    $\bar z$ stays one)."""
 
     def forward(self, x):
         return array_module(x).arccos(x)
 
     def backward(self, g):
         x = self.inputs[0]
-        return (-(g * (1.0 - x * x).rsqrt()),)
+        return (g * -(-x * x + 1.0).rsqrt(),)  # torch's grouping, as Asin's
 
 
 class Atan(Function):
@@ -202,7 +205,18 @@ class ZeroGradient(Function):
 
 
 class Sign(ZeroGradient):
-    r"""$z = \mathrm{sign}(x) \in \{-1, 0, 1\}$; $\bar x = 0$."""
+    r"""$z = \mathrm{sign}(x) \in \{-1, 0, 1\}$; $\bar x = 0$ (real zeros: torch's ``zeros_like(grad)``)."""
+
+
+class Sgn(Sign):
+    r"""$z = \mathrm{sgn}(x)$, for a real x its sign; $\bar x = 0$ as torch's ZeroTensor (its
+    ``sgn_backward`` for a real input: ``at::_efficientzerotensor``), a zero that stays zero
+    through products and quotients (zero_tensor.py), where Sign's real zeros meet an infinite
+    derivative as 0 * inf = NaN. abs' backward and the norms' multiply by it in a graph."""
+
+    def backward(self, g):
+        from ..zero_tensor import zeros  # here: zero_tensor imports tensor, which imports the ops
+        return (zeros(g, self.inputs[0].shape),)
 
 
 class Floor(ZeroGradient):

@@ -11,6 +11,7 @@ from ... import creation
 from ...errors import EngineError, EngineIndexError, EngineTypeError
 from ...autograd import is_grad_enabled
 from ...ops.cross_entropy import CrossEntropy
+from ...ops.elementwise import OwnKernel
 from ...ops.logistic_loss import BinaryCrossEntropyWithLogits
 from ...ops.regression_loss import HuberLoss, SmoothL1Loss
 from ...ops.special import SelfXlogy
@@ -214,7 +215,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     except ValueError:  # shapes that do not broadcast (torch broadcasts, with a warning)
         raise EngineError(f"mse_loss: the target of shape {tuple(getattr(target, 'shape', ()))} does not broadcast "
                           f"with the input of shape {tuple(input.shape)}") from None
-    return _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction), "mse_loss")
+    loss = _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction), "mse_loss")
+    return OwnKernel.apply(loss, torch_name="MseLossBackward0")  # torch's mse_loss_backward is a kernel
 
 
 def info_nce_loss(z, temperature=0.5):
