@@ -325,9 +325,7 @@ def _accumulated(old, g):
     return old
 
 
-# References to the gradient tensor while _unshared looks at it: run_backward's ``g``, the visit's,
-# _accumulated's and _unshared's parameters, and getrefcount's own argument.
-_GRADIENT_REFS = 5
+_GRADIENT_REFS = 5  # holders of g in _unshared: run_backward, visit, _accumulated, _unshared, getrefcount
 
 
 def _unshared(g):

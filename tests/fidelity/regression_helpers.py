@@ -23,7 +23,7 @@ def second_order(fn, *arrays, upstream=None, ns=te):
         gs = grad([out], xs, grad_outputs=[ns.tensor(np.asarray(up, dtype=np.asarray(arrays[0]).dtype))],
                   create_graph=True)
         g2 = grad([sum((g * g).sum() for g in gs)], xs, allow_unused=True)
-    as_np = (lambda t: t.detach().numpy()) if ns is torch else (lambda t: t.array)
+    as_np = (lambda t: t.detach().numpy(force=True)) if ns is torch else (lambda t: t.array)
     return [as_np(out)] + [as_np(g) for g in gs] + [None if g is None else as_np(g) for g in g2]
 
 
@@ -32,6 +32,8 @@ def check_second_order(fn, *arrays, upstream=None, rtol=1e-6, atol=1e-6):
     that one library leaves out, None, reads as zeros)."""
     engine, reference = second_order(fn, *arrays, upstream=upstream), second_order(fn, *arrays, upstream=upstream, ns=torch)
     for k, (e, t) in enumerate(zip(engine, reference)):
+        if t is None and e is None:  # neither library's second pass reaches this input
+            continue
         if t is None or e is None:
             e, t = (np.zeros_like(t) if e is None else e), (np.zeros_like(e) if t is None else t)
         np.testing.assert_allclose(e, t, rtol=rtol, atol=atol, err_msg=f"output {k} (value, grads, grads2)")

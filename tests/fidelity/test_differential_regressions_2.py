@@ -1,5 +1,5 @@
 """More ops at the inputs where the differential test's large profile found the engine and torch
-apart (continues test_differential_regressions.py): the normalisations' gradients with an infinite
+apart (beside test_differential_regressions_*.py): the normalisations' gradients with an infinite
 or overflowing upstream (group_norm, layer_norm, batch_norm), first order inside create_graph and
 second order; and huber_loss / smooth_l1_loss, whose double backward multiplies by the mask. Each
 runs the same code on both libraries from the same arrays and compares values and gradients, the
@@ -11,33 +11,8 @@ import pytest
 import torch
 
 import tinygrad_edu as te
+from tests.fidelity.regression_helpers import check_second_order, f32, f64, inf, nan
 from tests.fidelity.same_in_both import check
-
-inf, nan = float("inf"), float("nan")
-f32, f64 = np.float32, np.float64
-
-
-def second_order(fn, *arrays, upstream=None, ns=te):
-    """(value, gradients inside create_graph, gradient of sum(g * g)) of ``fn`` on one library, as
-    NumPy (an input the second pass does not reach: zeros)."""
-    grad = torch.autograd.grad if ns is torch else te.grad
-    xs = [ns.tensor(np.asarray(a), requires_grad=True) for a in arrays]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = fn(ns, *xs)
-        up = np.ones(tuple(out.shape)) if upstream is None else np.broadcast_to(upstream, tuple(out.shape))
-        gs = grad([out], xs, grad_outputs=[ns.tensor(np.asarray(up, dtype=np.asarray(arrays[0]).dtype))],
-                  create_graph=True)
-        g2 = grad([sum((g * g).sum() for g in gs)], xs, allow_unused=True)
-    as_np = (lambda t: t.detach().numpy(force=True)) if ns is torch else (lambda t: t.array)
-    return [as_np(out)] + [as_np(g) for g in gs] + [np.zeros(x.shape) if g is None else as_np(g) for x, g in zip(xs, g2)]
-
-
-def check_second_order(fn, *arrays, upstream=None, rtol=1e-6, atol=1e-6):
-    engine, reference = (second_order(fn, *arrays, upstream=upstream, ns=ns) for ns in (te, torch))
-    for k, (e, t) in enumerate(zip(engine, reference)):
-        np.testing.assert_allclose(e, t, rtol=rtol, atol=atol, err_msg=f"output {k} (value, grads, grads2)")
-
 
 # ---- group_norm then exp (overflowing): the first-order gradient inside create_graph ----------------
 def test_group_norm_gradient_in_a_graph_with_an_overflowing_exp():
