@@ -2,6 +2,7 @@
 comes from scripts/setup.sh's Debian packages (or their Depends, or the base system), and dropping
 a needed package from that list is caught."""
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -64,3 +65,17 @@ def test_dropping_a_needed_package_is_caught():
     missing = [l for l in done.stdout.splitlines() if l.startswith("check-setup: MISSING:")]
     assert len(missing) == 1 and missing[0].startswith("check-setup: MISSING: lmodern:"), done.stdout
     assert "lmodern.sty" in missing[0] and "derivations/" in missing[0]
+
+
+def test_make_bench_installs_clang_which_only_tinygrad_reads():
+    """clang is read only by tinygrad's CPU device, a peer of `make bench`: the bench target runs
+    scripts/setup_bench.sh first, which installs the Debian package clang when it is missing, and
+    nothing that `make test` runs needs it (no test, engine or experiment file names it)."""
+    makefile = (REPO / "Makefile").read_text()
+    bench = makefile[makefile.index("\nbench:"):].split("\n\n")[0]
+    assert "scripts/setup_bench.sh" in bench
+    setup_bench = (REPO / "scripts" / "setup_bench.sh").read_text()
+    assert re.search(r"apt-get install[^\n]*\bclang\b", setup_bench)
+    readers = [p for d in ("tinygrad_edu", "experiments", "torch_ref", "tests")
+               for p in (REPO / d).rglob("*.py") if "clang" in p.read_text() and p != Path(__file__).resolve()]
+    assert readers == []
