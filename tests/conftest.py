@@ -37,6 +37,16 @@ def _gpu_tests_on_a_device(request):
         backend.use_fake_cuda(False)
 
 
+@pytest.fixture(params=["chosen", "channels_last", "channel_major"])
+def conv_layout(request, monkeypatch):
+    """Run a convolution test with each column layout of ops/conv.py: as the engine chooses it,
+    channels-last wherever it applies (one group), and never channels-last (im2col, wide rows)."""
+    from tinygrad_edu.ops import conv
+    if request.param != "chosen":
+        monkeypatch.setattr(conv, "CHANNELS_LAST_MIN", 0 if request.param == "channels_last" else 10 ** 9)
+    return request.param
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False, help="also run tests marked slow")
 

@@ -68,7 +68,7 @@ STRIDE_ONE = [  # stride 1: the engine's input gradient may take the full-correl
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("x_shape,w_shape,kwargs", STRIDE_ONE)
-def test_input_gradient_with_a_nonfinite_weight_sums_only_the_taps_that_exist(x_shape, w_shape, kwargs, dtype):
+def test_input_gradient_with_a_nonfinite_weight_sums_only_the_taps_that_exist(x_shape, w_shape, kwargs, dtype, conv_layout):
     # a NaN and an inf at the last tap: no output reads the first row or column through it
     bad = [((0, 0, -1, -1), nan), ((-1, -1, -1, -1), -inf)]
     x, w, up = _arrays(0, x_shape, w_shape, dtype, bad)
@@ -79,7 +79,7 @@ def test_input_gradient_with_a_nonfinite_weight_sums_only_the_taps_that_exist(x_
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kwargs", [dict(), dict(padding=1), dict(dilation=(1, 2), output_padding=(0, 1))])
-def test_conv_transpose2d_with_a_nonfinite_weight_sums_only_the_taps_that_exist(kwargs, dtype):
+def test_conv_transpose2d_with_a_nonfinite_weight_sums_only_the_taps_that_exist(kwargs, dtype, conv_layout):
     x, w, up = _arrays(2, (2, 2, 4, 5), (2, 3, 3, 2), dtype, [((0, 1, 0, 0), inf), ((1, 2, 2, 1), nan)])
     engine = _run(te, _conv_transpose2d, x, w, up, **kwargs)
     reference = _run(torch, _conv_transpose2d, x, w, up, **kwargs)
@@ -104,7 +104,7 @@ def _weight_grad_nan_taps(ns, dtype, batch, padded_by_hand=False):
     return tuple(bool(v) for v in np.isnan(np.asarray(gw.detach().numpy())).any(axis=(0, 1, 2)))
 
 
-def test_deliberate_torch_multiplies_the_padding_by_kernel_and_dtype():
+def test_deliberate_torch_multiplies_the_padding_by_kernel_and_dtype(conv_layout):
     """torch's float32 weight gradient skips the padding for a batch of 2 (oneDNN's direct kernel)
     and multiplies it for a batch of 1 (thnn's im2col), as its float64 kernel always and any torch
     conv of an input padded with F.pad; the engine multiplies it always."""
@@ -148,7 +148,7 @@ def _substituted(fn):
 
 
 @pytest.mark.parametrize("seed", range(48))
-def test_the_substitutes_give_the_engines_values_and_torch_float64s(seed):
+def test_the_substitutes_give_the_engines_values_and_torch_float64s(seed, conv_layout):
     """The deliberate entry's torch substitutes (unfold/fold and a matmul) agree with the engine on
     random convolutions with infs and NaNs, and in float64 with torch's own conv as well."""
     fn, x, w, up, kwargs = _nonfinite_case(seed)
@@ -159,7 +159,7 @@ def test_the_substitutes_give_the_engines_values_and_torch_float64s(seed):
 
 
 @pytest.mark.parametrize("seed", range(0, 96, 4))
-def test_the_substitutes_give_the_engines_second_order(seed):
+def test_the_substitutes_give_the_engines_second_order(seed, conv_layout):
     """... and gradients of sum(g * g) through them (the differential test's second-order pass)."""
     fn, x, w, up, kwargs = _nonfinite_case(seed)
     with np.errstate(all="ignore"):

@@ -55,7 +55,7 @@ CONV = [  # (input shape, weight shape, bias?, kwargs)
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("xs,ws,bias,kw", CONV)
-def test_conv2d_matches_torch(xs, ws, bias, kw, dtype):
+def test_conv2d_matches_torch(xs, ws, bias, kw, dtype, conv_layout):
     arrays = [_randn(*xs), _randn(*ws)] + ([_randn(ws[0])] if bias else [])
     _compare(lambda *t: F.conv2d(*t, **kw), lambda *t: TF.conv2d(*t, **kw), arrays, dtype)
 
@@ -72,13 +72,13 @@ CONV_T = [  # (input shape, weight shape (in, out/groups, kh, kw), bias?, kwargs
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("xs,ws,bias,kw", CONV_T)
-def test_conv_transpose2d_matches_torch(xs, ws, bias, kw, dtype):
+def test_conv_transpose2d_matches_torch(xs, ws, bias, kw, dtype, conv_layout):
     groups = kw.get("groups", 1)
     arrays = [_randn(*xs), _randn(*ws)] + ([_randn(ws[1] * groups)] if bias else [])
     _compare(lambda *t: F.conv_transpose2d(*t, **kw), lambda *t: TF.conv_transpose2d(*t, **kw), arrays, dtype)
 
 
-def test_unbatched_conv_and_chunked_batches_agree(monkeypatch):
+def test_unbatched_conv_and_chunked_batches_agree(monkeypatch, conv_layout):
     x, w = _randn(3, 8, 7), _randn(4, 3, 3, 3)
     _compare(lambda a, b: F.conv2d(a, b, padding=1), lambda a, b: TF.conv2d(a, b, padding=1), [x, w], np.float64)
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)  # one image per chunk: same numbers
@@ -89,7 +89,7 @@ def test_unbatched_conv_and_chunked_batches_agree(monkeypatch):
 
 
 @pytest.mark.parametrize("full_correlation", [True, False])
-def test_stride_one_input_gradient_paths_agree_with_torch(monkeypatch, full_correlation):
+def test_stride_one_input_gradient_paths_agree_with_torch(monkeypatch, full_correlation, conv_layout):
     """Both ways of computing a stride-1 input gradient (a flipped-kernel conv, or GEMM + col2im)."""
     monkeypatch.setattr(conv_ops, "FULL_CORRELATION", full_correlation)
     for kw in (dict(padding=1), dict(padding=(0, 2), dilation=2), dict(groups=2)):

@@ -18,17 +18,20 @@ made of the other two:
 Because the backward passes are built from these ops (engine Functions), gradients of gradients
 work (gradgradcheck in tests/nn/test_functional.py).
 
-Speed (benchmarks/README.md): the columns are laid out ``(C, kh, kw, N, OH, OW)`` so the copy
-out of the strided view runs along image rows and each group's product is one BLAS call. The
-batch is cut into chunks whose columns fit in ~1 MB (often one chunk: small images), so the
-columns are multiplied while still in cache and never take kh*kw times the input's memory. The
-result comes out channel-major, ``(O, N, OH, OW)`` in memory, returned as a transposed view of
-shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep that layout and the next im2col reads it
-as cheaply. A stride-1 input gradient is computed as a convolution with the flipped kernel
-(``_full_correlation``) where that copies fewer columns and the weight is finite. Argument checks
-live in ``nn/functional.py``; these ops assume valid arguments ((h, w) pairs for stride etc.).
+Speed (benchmarks/README.md): the columns (conv_columns.py) take one of three layouts, each the
+fastest measured here for some layers: channels-last ``(N*OH*OW, kh*kw*C)`` where a window row
+is long (``kw*C >= 24``, one group; the output comes out channels-last, ``(N, OH, OW, O)`` in
+memory), else ``(C, kh, kw, N, OH, row)`` with whole padded rows for stride 1 and ``OW`` per row
+otherwise (the output channel-major, ``(O, N, OH, OW)``). Either output is returned as a view of
+shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep its layout, and pooling's gradient takes
+it too (ops/pool.py), so the next layer reads it without a transposing copy. The batch is cut
+into chunks whose columns fit in ~1 MB (often one chunk: small images), so the columns are
+multiplied while still in cache and never take kh*kw times the input's memory. A stride-1 input
+gradient is computed as a convolution with the flipped kernel (``_full_correlation``) where that
+copies fewer columns and the weight is finite. Argument checks live in ``nn/functional.py``;
+these ops assume valid arguments ((h, w) pairs for stride etc.).
 
-Inf and NaN: the padding is real zeros, multiplied like the input (im2col), so a NaN weight tap
+Inf and NaN: the padding is real zeros, multiplied like the input (in every column layout), so a NaN weight tap
 on the padding makes that output NaN (0 * NaN) and so does a NaN upstream gradient in the weight
 gradient: torch's float64 kernels and its float32 im2col kernels (and any torch conv of an input
 padded with F.pad) do the same, while oneDNN's direct float32 kernels skip padded taps, so torch
@@ -39,49 +42,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import array_module
-
-
-def out_size(size, kernel, stride, padding, dilation):
-    """Output length of a convolution along one axis (floor mode, like torch)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _padded(x, ph, pw):
-    """``x`` (N, C, H, W) zero-padded, in a channel-major buffer (what im2col reads fastest)."""
-    if not ph and not pw:
-        return x
-    n, c, h, w = x.shape
-    buf = array_module(x).zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    buf[:, :, ph:ph + h, pw:pw + w] = x.transpose(1, 0, 2, 3)
-    return buf.transpose(1, 0, 2, 3)
-
-
-def im2col(x, kernel, stride, padding, dilation, out_hw):
-    """Columns ``(C, kh, kw, N, OH, OW)`` (contiguous) of ``x`` (N, C, H, W): entry
-    ``[c, i, j, n, p, q]`` is the padded input at ``(n, c, s_h p + d_h i, s_w q + d_w j)``."""
-    xp = array_module(x)
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    xpad = _padded(x, padding[0], padding[1])
-    n, c = xpad.shape[:2]
-    bn, bc, bh, bw = xpad.strides
-    view = xp.lib.stride_tricks.as_strided(
-        xpad, (c, kh, kw, n, oh, ow), (bc, bh * dh, bw * dw, bn, bh * sh, bw * sw))
-    return xp.ascontiguousarray(view)
-
-
-def col2im(cols, out_shape, stride, padding, dilation):
-    """The adjoint of :func:`im2col`: add each kernel position's slab of ``cols``
-    ``(C, kh, kw, N, OH, OW)`` into a zero image of ``out_shape`` (N, C, H, W). Loops over the
-    kernel positions only."""
-    xp = array_module(cols)
-    c, kh, kw, n, oh, ow = cols.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    h, w = out_shape[2], out_shape[3]
-    buf = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            buf[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
-    return buf[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
+from .conv_columns import channels_last_columns, im2col, col2im, out_size, wide_columns
 
 
 CHUNK_BYTES = 1 << 20  # columns of this many bytes at most at a time (see _chunks)
@@ -108,23 +69,84 @@ def _channel_major(y):
     return array_module(y).ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(o, n, p * q)
 
 
+def _columns(x, kernel, stride, padding, dilation, out_hw):
+    """The columns of ``x`` for conv2d_array: :func:`wide_columns` for stride 1 (measured up to
+    1.3x faster per forward here, though the GEMM multiplies (Wp - OW) / OW more columns),
+    :func:`im2col` otherwise. Shape ``(C, kh, kw, N, OH, row)``, ``row`` = Wp or OW. (The weight
+    gradient keeps im2col: there the extra columns would have to be zeroed, measured slower.)"""
+    if tuple(stride) == (1, 1):
+        return wide_columns(x, kernel, padding, dilation, out_hw[0])
+    return im2col(x, kernel, stride, padding, dilation, out_hw)
+
+
+def _row(stride, padding, width, ow):
+    """The row length of :func:`_columns`' output for an input of ``width``."""
+    return width + 2 * padding[1] if tuple(stride) == (1, 1) else ow
+
+
+CHANNELS_LAST_MIN = 24  # kw * C from which the channels-last columns are used (see _channels_last)
+
+
+def _channels_last(c, kw, groups):
+    """Columns channels-last for ``C`` input channels and kernel width ``kw``? Each window row is
+    then one copy of ``kw*C`` values, and the product (N*OH*OW, K) @ (K, O) is BLAS's faster
+    orientation; measured here 1.2-1.5x faster per conv (forward or weight gradient) from
+    ``kw*C`` ~ 24 on, slower below (C = 1, 3, 4: copies of a few values). One group only."""
+    return groups == 1 and c * kw >= CHANNELS_LAST_MIN
+
+
+def _conv2d_channels_last(x, w, stride, padding, dilation):
+    """conv2d with :func:`channels_last_columns`: per batch chunk, columns @ W^T, written into
+    an (N, OH, OW, O) output returned as the (N, O, OH, OW) view."""
+    xp = array_module(x)
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    wt = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T  # taps in (i, j, c) order, as the columns
+    y = xp.empty((n, oh, ow, o), dtype=xp.result_type(x, w))
+    for sl in _chunks(n, c * kh * kw * oh * ow * x.itemsize, xp):
+        cols = channels_last_columns(x[sl], (kh, kw), stride, padding, dilation, (oh, ow))
+        xp.matmul(cols, wt, out=y[sl].reshape(-1, o))
+    return y.transpose(0, 3, 1, 2)
+
+
+def _weight_grad_channels_last(x, y, kernel, stride, padding, dilation):
+    """conv_weight_grad_array with :func:`channels_last_columns`: sum over chunks of
+    Y^T (O, B*OH*OW) @ columns (B*OH*OW, K), reordered to (O, C, kh, kw)."""
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    o, (kh, kw), (oh, ow) = y.shape[1], kernel, y.shape[2:]
+    rows = xp.ascontiguousarray(y.transpose(0, 2, 3, 1)).reshape(n * oh * ow, o)
+    gw = None
+    for sl in _chunks(n, c * kh * kw * oh * ow * x.itemsize, xp):
+        cols = channels_last_columns(x[sl], kernel, stride, padding, dilation, (oh, ow))
+        part = rows[sl.start * oh * ow:sl.stop * oh * ow].T @ cols
+        gw = part if gw is None else xp.add(gw, part, out=gw)
+    return xp.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+
+
 def conv2d_array(x, w, stride, padding, dilation, groups):
-    """``conv2d`` on arrays: per batch chunk, im2col then (G, O/G, K) @ (G, K, B*OH*OW)."""
+    """``conv2d`` on arrays: per batch chunk, columns then (G, O/G, K) @ (G, K, B*OH*row),
+    of which the first OW of each row are kept (or :func:`_conv2d_channels_last`)."""
+    if _channels_last(x.shape[1], w.shape[3], groups):
+        return _conv2d_channels_last(x, w, stride, padding, dilation)
     xp = array_module(x)
     n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    row = _row(stride, padding, wd, ow)
     wg = w.reshape(groups, o // groups, cg * kh * kw)
-    chunks = _chunks(n, w.shape[1] * groups * kh * kw * oh * ow * x.itemsize, xp)
-    y = None if len(chunks) == 1 else xp.empty((o, n, oh * ow), dtype=xp.result_type(x, w))
+    chunks = _chunks(n, groups * cg * kh * kw * oh * row * x.itemsize, xp)
+    y = None if len(chunks) == 1 and row == ow else xp.empty((o, n, oh, ow), dtype=xp.result_type(x, w))
     for sl in chunks:
-        cols = im2col(x[sl], (kh, kw), stride, padding, dilation, (oh, ow)).reshape(groups, cg * kh * kw, -1)
-        if y is None:  # one chunk: the product is the whole output
-            y = wg @ cols
+        cols = _columns(x[sl], (kh, kw), stride, padding, dilation, (oh, ow)).reshape(groups, cg * kh * kw, -1)
+        if y is None:  # one chunk, no extra columns: the product is the whole output
+            y = (wg @ cols).reshape(o, n, oh, ow)
         else:
-            y[:, sl] = (wg @ cols).reshape(o, -1, oh * ow)
-    return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+            y[:, sl] = (wg @ cols).reshape(o, -1, oh, row)[..., :ow]
+    return y.transpose(1, 0, 2, 3)
 
 
 def conv_input_grad_array(y, w, out_hw, stride, padding, dilation, groups):
@@ -176,6 +198,8 @@ def _full_correlation(y, w, lo, hi, dilation, groups):
 def conv_weight_grad_array(x, y, kernel, stride, padding, dilation, groups):
     """The adjoint of :func:`conv2d_array` in its weight: ``sum over chunks of y X^T`` per group,
     shape (O, C/G, kh, kw)."""
+    if _channels_last(x.shape[1], kernel[1], groups):
+        return _weight_grad_channels_last(x, y, kernel, stride, padding, dilation)
     xp = array_module(x)
     n, c, _, _ = x.shape
     o, (kh, kw), (oh, ow) = y.shape[1], kernel, y.shape[2:]

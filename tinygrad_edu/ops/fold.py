@@ -15,7 +15,7 @@ and gradients of gradients come for free. The geometry (kernel, stride, padding,
 (h, w) pairs) is checked in nn/_functional/fold.py; the array work is conv.py's im2col/col2im.
 """
 from ..autograd import Function
-from .conv import col2im, im2col, out_size
+from .conv_columns import col2im, im2col, out_size
 
 
 def blocks(hw, kernel, stride, padding, dilation):

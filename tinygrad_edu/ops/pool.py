@@ -60,13 +60,15 @@ class _Windows:
 
 
 def _zeros_like_layout(g, hw, empty=False):
-    """Zeros (or uninitialised) of shape ``g.shape[:2] + hw``, channel-major in memory when ``g`` is
-    (the layout conv outputs have), so the gradient reaches the conv below without a transposing copy."""
+    """Zeros (or uninitialised) of shape ``g.shape[:2] + hw`` with ``g``'s order of axes in memory
+    (conv outputs are channel-major or channels-last), so the gradient reaches the conv below
+    without a transposing copy."""
     xp = array_module(g)
     make = xp.empty if empty else xp.zeros
-    if g.strides[1] > g.strides[0]:
-        return make((g.shape[1], g.shape[0]) + hw, dtype=g.dtype).transpose(1, 0, 2, 3)
-    return make(g.shape[:2] + hw, dtype=g.dtype)
+    order = sorted(range(4), key=lambda axis: -g.strides[axis])  # outermost axis first
+    shape = g.shape[:2] + tuple(hw)
+    buf = make(tuple(shape[axis] for axis in order), dtype=g.dtype)
+    return buf.transpose([order.index(axis) for axis in range(4)])
 
 
 def _first_max_masks(xpad, out, windows):
