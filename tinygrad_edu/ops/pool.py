@@ -59,13 +59,13 @@ class _Windows:
         return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride, self.dilation))
 
 
-def _zeros_like_layout(g, hw, empty=False):
-    """Zeros (or uninitialised) of shape ``g.shape[:2] + hw`` with ``g``'s order of axes in memory
-    (conv outputs are channel-major or channels-last), so the gradient reaches the conv below
-    without a transposing copy."""
+def _zeros_like_layout(g, hw, layout, empty=False):
+    """Zeros (or uninitialised) of shape ``g.shape[:2] + hw`` and ``g``'s dtype, with the order
+    of axes in memory of the array ``layout`` (conv outputs are channel-major or channels-last),
+    so the gradient reaches the ops below without transposing copies."""
     xp = array_module(g)
     make = xp.empty if empty else xp.zeros
-    order = sorted(range(4), key=lambda axis: -g.strides[axis])  # outermost axis first
+    order = sorted(range(4), key=lambda axis: -layout.strides[axis])  # outermost axis first
     shape = g.shape[:2] + tuple(hw)
     buf = make(tuple(shape[axis] for axis in order), dtype=g.dtype)
     return buf.transpose([order.index(axis) for axis in range(4)])
@@ -160,7 +160,8 @@ class WindowScatter(Function):
         covered = windows.padding == (0, 0) and windows.dilation == (1, 1) and all(  # windows tile the input
             s == k and s * o == n for k, s, o, n in zip(windows.kernel, windows.stride, windows.out_hw,
                                                        windows.padded_hw))
-        buf = _zeros_like_layout(g, windows.padded_hw, empty=covered)
+        # in the layout of the pooled input (its masks have it): the ops below saved arrays in it
+        buf = _zeros_like_layout(g, windows.padded_hw, g if masks is None else masks[0], empty=covered)
         for k, index in enumerate(windows.slices()):
             if add:  # selected, never g * mask: a NaN or inf in g stays out of the other slots
                 buf[index] += g if masks is None else xp.where(masks[k], g, 0)
