@@ -66,3 +66,21 @@ def test_a_training_step_on_the_device_matches_the_cpu():
         results.append([p.detach().cpu().numpy() for p in model.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("channels,kwargs", [(8, dict(padding=1)), (2, dict(padding=1)), (3, dict(stride=2)),
+                                             (8, dict(padding=(0, 2), dilation=2))])
+def test_convolutions_on_the_device_match_the_cpu_in_every_column_layout(channels, kwargs, conv_layout):
+    """conv2d's forward, input and weight gradients (and so its flipped-kernel and col2im input
+    gradients) on the device, through each column layout of ops/conv.py (conv_layout fixture)."""
+    rng = np.random.default_rng(1)
+    x, w = rng.normal(size=(3, channels, 7, 6)), rng.normal(size=(4, channels, 3, 3))
+    results = []
+    for device in ("cpu", "cuda"):
+        tx, tw = te.tensor(x, device=device, requires_grad=True), te.tensor(w, device=device, requires_grad=True)
+        y = te.nn.functional.conv2d(tx, tw, **kwargs)
+        gx, gw = te.grad([(y * y).sum()], [tx, tw])
+        results.append([a.detach().cpu().numpy() for a in (y, gx, gw)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
