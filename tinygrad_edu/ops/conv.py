@@ -95,14 +95,12 @@ def _channels_last(c, kw, groups):
     return groups == 1 and c * kw >= CHANNELS_LAST_MIN
 
 
-def _conv2d_channels_last(x, w, stride, padding, dilation):
+def _conv2d_channels_last(x, w, stride, padding, dilation, oh, ow):
     """conv2d with :func:`channels_last_columns`: per batch chunk, columns @ W^T, written into
     an (N, OH, OW, O) output returned as the (N, O, OH, OW) view."""
     xp = array_module(x)
-    n, c, h, wd = x.shape
+    n, c = x.shape[:2]
     o, _, kh, kw = w.shape
-    oh = out_size(h, kh, stride[0], padding[0], dilation[0])
-    ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
     wt = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c).T  # taps in (i, j, c) order, as the columns
     y = xp.empty((n, oh, ow, o), dtype=xp.result_type(x, w))
     for sl in _chunks(n, c * kh * kw * oh * ow * x.itemsize, xp):
@@ -129,13 +127,13 @@ def _weight_grad_channels_last(x, y, kernel, stride, padding, dilation):
 def conv2d_array(x, w, stride, padding, dilation, groups):
     """``conv2d`` on arrays: per batch chunk, columns then (G, O/G, K) @ (G, K, B*OH*row),
     of which the first OW of each row are kept (or :func:`_conv2d_channels_last`)."""
-    if _channels_last(x.shape[1], w.shape[3], groups):
-        return _conv2d_channels_last(x, w, stride, padding, dilation)
     xp = array_module(x)
     n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh = out_size(h, kh, stride[0], padding[0], dilation[0])
     ow = out_size(wd, kw, stride[1], padding[1], dilation[1])
+    if _channels_last(x.shape[1], kw, groups):
+        return _conv2d_channels_last(x, w, stride, padding, dilation, oh, ow)
     row = _row(stride, padding, wd, ow)
     wg = w.reshape(groups, o // groups, cg * kh * kw)
     chunks = _chunks(n, groups * cg * kh * kw * oh * row * x.itemsize, xp)
