@@ -33,6 +33,8 @@ import inspect
 import sys
 import weakref
 
+import numpy as np
+
 from . import hooks
 from .errors import EngineError, raise_device_mismatch, raise_modified
 from .grad_fn import AccumulateGrad, torch_name
@@ -53,14 +55,17 @@ class Function:
 
     Class flags: ``saves_inputs`` (backward reads the inputs' values: an in-place change of an
     input before backward is then an error, torch's version check), ``saves_output`` (backward
-    calls ``self.output()``: its array is kept) and ``is_view`` (the output may share the input's
-    memory: it then shares its version counter too).
+    calls ``self.output()``: its array is kept), ``is_view`` (the output may share the input's
+    memory: it then shares its version counter too) and ``reuses_grad`` (backward reads
+    ``self.grad_owned``: whether the gradient it gets is backward's alone, so its array may be
+    written over instead of allocating another of the same size).
     """
 
     inputs = ()
     saves_inputs = True
     saves_output = False
     is_view = False
+    reuses_grad = False  # backward may overwrite its gradient's array when nothing else holds it
     _ctx_style = False  # True for torch-style subclasses (static forward(ctx, ...)): custom_function.py
 
     def __init_subclass__(cls, **kwargs):
@@ -269,6 +274,8 @@ def _pass_to_inputs(node, g, grads, retain_graph):
     """The chain rule at one op: ``node.backward(g)`` gives one gradient per input, brought to that
     input's shape and dtype and added to what its node got from the input's other uses."""
     node.check_versions()
+    if node.reuses_grad:
+        node.grad_owned = not is_grad_enabled() and _owned(g)
     for t, n, tg in zip(node.inputs, node.next, node.backward(g)):
         if n is not None and tg is not None:
             _add(grads, n, _fit_to(tg, t))
@@ -326,6 +333,9 @@ def _accumulated(old, g):
 
 
 _GRADIENT_REFS = 5  # holders of g in _unshared: run_backward, visit, _accumulated, _unshared, getrefcount
+# The reference counts below hold on CPython 3.11-3.13 (3.10's frames hold more: no steal, no
+# reuse, which is safe); 3.14 may borrow references on the stack (lower counts), so not there.
+_COUNTS_HOLD = sys.version_info < (3, 14)
 
 
 def _unshared(g):
@@ -333,7 +343,22 @@ def _unshared(g):
     same, the use count, before it "steals" a gradient instead of copying it): a fresh array
     (not a view of another, ``base`` None) that only this tensor wraps. Then it can become
     ``.grad`` as it is: the copy would cost a pass over every parameter per step."""
-    return g.array.base is None and sys.getrefcount(g.array) == 2 and sys.getrefcount(g) == _GRADIENT_REFS
+    return (_COUNTS_HOLD and g.array.base is None and sys.getrefcount(g.array) == 2
+            and sys.getrefcount(g) == _GRADIENT_REFS)
+
+
+def _owned(g):
+    """Whether only backward holds ``g`` at _pass_to_inputs (run_backward, _pass_to_inputs, _owned,
+    getrefcount: no hook, ``.grad`` or saved value kept it) and its memory (a fresh writable
+    NumPy array, or the only view of one): then the op g goes into may write its result over it
+    (torch's kernels allocate; this lowers the peak by one array of g's size: ReLU's backward
+    at the Galaxy CNN's first conv layer)."""
+    a = g.array
+    if (not _COUNTS_HOLD or type(a) is not np.ndarray or not a.flags.writeable or g._is_zerotensor()
+            or sys.getrefcount(g) != 4 or sys.getrefcount(a) != 3):  # g: 3 holders; a: its tensor, a, the argument
+        return False
+    base = a.base  # a view's base: held by a, base and the argument
+    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) == 3)
 
 
 def _accumulate_into(inputs):

@@ -58,3 +58,53 @@ def test_relu_then_max_pool_backward_is_torchs():
     F.max_pool2d(F.relu(xe * 1.0), 2).backward(te.tensor(up))
     torch.nn.functional.max_pool2d(torch.relu(xt * 1.0), 2).backward(torch.tensor(up))
     np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+def _relu_grad_reuses(monkeypatch):
+    """Spy on ReluGrad.forward: the list of its into_g arguments (whether it wrote over g)."""
+    seen, forward = [], activation.ReluGrad.forward
+
+    def spy(self, g, z, into_g=False):
+        seen.append(into_g)
+        return forward(self, g, z, into_g)
+    monkeypatch.setattr(activation.ReluGrad, "forward", spy)
+    return seen
+
+
+def _keep_hook(kept):
+    return lambda g: kept.append(g)
+
+
+def _both(ns, F, x, scenario, kept):
+    x = ns.tensor(x, requires_grad=True)
+    y = F.relu(x * 1.0)
+    if scenario == "retain_grad":
+        y.retain_grad()  # y.grad is the very gradient ReLU's backward gets: it must not be overwritten
+    if scenario == "hook":
+        y.register_hook(_keep_hook(kept))
+    if scenario == "two_uses":  # the sum passes one gradient to both ReLUs: neither may overwrite it
+        z = F.max_pool2d(y + F.relu(x * -2.0), 2)
+    elif scenario == "retain_grad":  # y * 3's fresh gradient becomes y.grad itself (no copy)
+        z = y
+    else:
+        z = F.max_pool2d(y, 2)
+    (z * 3.0).sum().backward()
+    held = [y.grad] if scenario == "retain_grad" else kept
+    return [x.grad.numpy()] + [t.numpy() for t in held]
+
+
+@pytest.mark.parametrize("scenario", ["plain", "retain_grad", "hook", "two_uses"])
+def test_relu_backward_writes_over_a_gradient_only_when_backward_alone_holds_it(scenario, monkeypatch):
+    """ReLU's backward writes its result over the incoming gradient when nothing else holds it
+    (autograd._owned): the step's peak is lower by an array of that size. A gradient kept as
+    .grad, by a hook or still owed to another op must come out as torch's."""
+    x, _ = _arrays(False)
+    seen = _relu_grad_reuses(monkeypatch)
+    edu = _both(te, F, x, scenario, [])
+    torch_kept = []
+    ref = _both(torch, torch.nn.functional, x, scenario, torch_kept)
+    assert len(edu) == len(ref) and all(np.array_equal(a, b) for a, b in zip(edu, ref))
+    if scenario == "plain":
+        assert seen == [True]  # the pooling's fresh gradient was written over
+    if scenario in ("retain_grad", "hook"):
+        assert seen == [False]  # .grad or the hook holds the gradient

@@ -33,13 +33,15 @@ class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = [x > 0]\,?\,\bar z : 0$ (0 at $x = 0$, like torch)."""
 
     saves_inputs, saves_output = False, True  # backward reads only the output
+    reuses_grad = True  # ReluGrad may write into g's array (autograd._owned)
 
     def forward(self, x):
         return array_module(x).maximum(x, 0)
 
     def backward(self, g):
         # in a graph, linked: torch gives ReLU's output the gradient zeros_like in second order
-        return (linked(ReluGrad.apply(g, self.output()), self.output()),)
+        into_g = getattr(self, "grad_owned", False)
+        return (linked(ReluGrad.apply(g, self.output(), into_g=into_g), self.output()),)
 
 
 class ReluGrad(Function):
@@ -48,23 +50,28 @@ class ReluGrad(Function):
     gradient, like torch. From the output, so no mask is kept between the passes; computed a block
     at a time (``SELECT_BLOCK`` elements, in memory order), so no mask of the whole batch is held
     either (torch's kernel is one pass too: measured, a whole mask was 2 MiB of the Galaxy CNN
-    step's peak), and on the bits (backend.zero_where: 10x faster than NumPy's where). Linear in
-    $g$: $\bar g$ = the same selection of $\bar y$; $z$ gets no gradient (0 almost everywhere)."""
+    step's peak), and on the bits (backend.zero_where: 10x faster than NumPy's where); over g's
+    own array when only backward holds g (``into_g``, autograd._owned). Linear in $g$: $\bar g$
+    = the same selection of $\bar y$; $z$ gets no gradient (0 almost everywhere)."""
 
     saves_inputs = False
 
-    def forward(self, g, z):
+    def forward(self, g, z, into_g=False):
         self.z = z
         order = sorted(range(g.ndim), key=lambda a: -g.strides[a])  # g's axes in memory order
         gm, zm = g.transpose(order), z.transpose(order)
         if g.size <= SELECT_BLOCK or not (gm.flags.c_contiguous and zm.flags.c_contiguous):
             return zero_where(z <= 0, g)
-        out = array_module(g).empty(gm.shape, dtype=g.dtype)  # in g's memory layout
+        # into_g: g is backward's alone (autograd._owned), so the result is written over it
+        xp = array_module(g)
+        out = gm if into_g else xp.empty(gm.shape, dtype=g.dtype)  # in g's memory layout
         flat_g, flat_z, flat_out = gm.reshape(-1), zm.reshape(-1), out.reshape(-1)
+        scratch = xp.empty(min(g.size, SELECT_BLOCK), g.dtype) if into_g else None
         for i in range(0, g.size, SELECT_BLOCK):
             block = slice(i, i + SELECT_BLOCK)
-            zero_where(flat_z[block] <= 0, flat_g[block], out=flat_out[block])
-        return out.transpose(sorted(range(g.ndim), key=order.__getitem__))
+            part = None if scratch is None else scratch[:flat_g[block].size]
+            zero_where(flat_z[block] <= 0, flat_g[block], out=flat_out[block], scratch=part)
+        return g if into_g else out.transpose(sorted(range(g.ndim), key=order.__getitem__))
 
     def backward(self, h):
         return ReluGrad.apply(h, h._wrap(self.z)), None

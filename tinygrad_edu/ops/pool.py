@@ -145,6 +145,21 @@ class WindowGather(Function):
         return (WindowScatter.apply(g, windows=self.windows, masks=self.masks, scale=self.scale),)
 
 
+SCATTER_BLOCK = 1 << 17  # elements of g selected at a time by _keep_into
+
+
+def _keep_into(slots, mask, g):
+    """``slots[...] = keep_where(mask, g)`` (on the bits: 10x faster than where, backend.py), a
+    block of batch rows at a time: bit operations on a contiguous block, then one strided copy
+    (bit operations on the strided slots were slower), and no temporary of g's size (at the
+    Galaxy CNN's first pooling that was 2 MiB on the step's peak)."""
+    rows = max(1, SCATTER_BLOCK * len(g) // max(g.size, 1))
+    block = array_module(g).empty_like(mask[:rows], dtype=g.dtype)  # in the mask's layout
+    for start in range(0, len(g), rows):
+        part = slice(start, start + rows)
+        slots[part] = keep_where(mask[part], g[part], out=block[: len(mask[part])])
+
+
 class WindowScatter(Function):
     r"""$\bar x[S_{ij}] \mathrel{+}= \mathrm{scale}\; (m_{ij} ? g : 0)$ over all kernel positions, cropped
     to the unpadded input: the adjoint of :class:`WindowGather` (and its backward)."""
@@ -168,7 +183,7 @@ class WindowScatter(Function):
             elif masks is None:
                 buf[index] = g
             else:  # disjoint windows: g where the mask holds straight into its slots
-                buf[index] = keep_where(masks[k], g)  # on the bits: 10x faster than where (backend.py)
+                _keep_into(buf[index], masks[k], g)
         return windows.crop(buf)
 
     def backward(self, gg):
