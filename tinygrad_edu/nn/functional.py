@@ -246,10 +246,17 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
     if p == 1:
-        return input * 0.0
+        return _masked("dropout_", input, None, inplace)
     keep = creation.default_generator().random(input.shape) >= p
-    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
-    return input * Tensor._wrap(input._xp.asarray(mask))
+    return _masked("dropout_", input, (keep * (1.0 / (1.0 - p))).astype(input.dtype), inplace)
+
+
+def _masked(op, input, mask, inplace):
+    """``input * mask`` (a NumPy array of 0 and 1/(1-p); None for all zeros), written into input's
+    storage with ``inplace=True`` (torch's in-place rules: tensor_inplace.py)."""
+    def compute(x):
+        return x * 0.0 if mask is None else x * Tensor._wrap(x._xp.asarray(mask))
+    return input._inplace(op, compute) if inplace else compute(input)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -271,14 +278,14 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise EngineError(f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got shape "
                           f"{tuple(input.shape)}")
     if p == 1:
-        return input * 0.0
+        return _masked("feature_dropout_", input, None, inplace)
     keep = creation.default_generator().random(input.shape[:2]) >= p
     mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype).reshape(input.shape[:2] + (1,) * (input.ndim - 2))
-    return input * Tensor._wrap(input._xp.asarray(mask))
+    return _masked("feature_dropout_", input, mask, inplace)
 
 
 def relu(input, inplace=False):
-    return input.relu()
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input):

@@ -10,10 +10,10 @@ __all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "LeakyReLU", "ELU
 class ReLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = inplace  # accepted for torch's signature; F.relu never works in place
+        self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""

@@ -14,7 +14,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, training=self.training)
+        return F.dropout(x, self.p, training=self.training, inplace=self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
@@ -25,4 +25,4 @@ class Dropout2d(Dropout):
     by 1/(1-p)."""
 
     def forward(self, x):
-        return F.dropout2d(x, self.p, training=self.training)
+        return F.dropout2d(x, self.p, training=self.training, inplace=self.inplace)
