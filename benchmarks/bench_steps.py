@@ -89,7 +89,7 @@ WORKLOADS = {  # name: (model, parameter shapes, input shape, loss)
 
 # The bound of each workload's peak memory, as a ratio to torch's measured the same way in the same
 # run: tests/engine/test_step_memory.py holds the engine to it. Measured 2026-12-02 (MiB, edu/torch):
-# galaxy_cnn 23.3/25.6, fashion_mlp 0.3/0.4, fashion_cnn 9.4/10.4, conv_autoencoder 6.5/10.0. The
+# galaxy_cnn 24.0/25.6, fashion_mlp 0.3/0.4, fashion_cnn 9.3/10.4, conv_autoencoder 6.5/10.0. The
 # Galaxy CNN's peak is max pooling's backward at the first layer: ReLU's output (kept for its
 # backward), the pooling's masks and the gradient it makes; ReLU's backward then writes over that
 # gradient (autograd._owned) where torch allocates a third image-sized array.

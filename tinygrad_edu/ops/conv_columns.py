@@ -7,6 +7,9 @@ layouts, each the fastest here for some layers (measured, benchmarks/README.md):
   ``(c, i, j, n)`` is one contiguous run (long copies) at the cost of ``Wp - OW`` extra columns.
 * :func:`channels_last_columns` ``(N*OH*OW, kh*kw*C)``: the image channels-last, so each window
   row is one run of ``kw*C`` values; best when ``kw*C`` is large (deep layers).
+* :func:`stacked_columns` ``(N*OH*M, kh*(kw+s-1)*C)``: channels-last, stride 1, one row per
+  ``s`` adjacent outputs of an image row (their windows together), for layers with few output
+  channels (conv.py's ``_stack``).
 
 The padding is real zeros in all three, multiplied like the input (conv.py's docstring).
 """
@@ -92,3 +95,20 @@ def channels_last_columns(x, kernel, stride, padding, dilation, out_hw):
     view = xp.lib.stride_tricks.as_strided(
         buf, (n, oh, ow, kh, kw, c), (bn, bh * sh, bw * sw, bh * dh, bw * dw, bc))
     return xp.ascontiguousarray(view).reshape(n * oh * ow, kh * kw * c)
+
+
+def stacked_columns(x, kernel, padding, out_hw, s):
+    """Stride 1, dilation 1: columns ``(N*OH*M, kh*(kw+s-1)*C)`` with ``M = ceil(OW / s)``: row
+    ``(n, p, m)`` holds the joint window of outputs ``(p, s m) .. (p, s m + s - 1)``, taps in
+    ``(i, j, c)`` order (``j < kw + s - 1``), read from the channels-last image padded on the
+    right to ``s M + kw - 1`` columns (the extra zeros only reach outputs ``>= OW``, which the
+    caller drops)."""
+    xp = array_module(x)
+    (kh, kw), (ph, pw), (oh, ow) = kernel, padding, out_hw
+    n, c, h, w = x.shape
+    m = -(-ow // s)
+    buf = xp.zeros((n, h + 2 * ph, s * m + kw - 1, c), dtype=x.dtype)
+    buf[:, ph:ph + h, pw:pw + w] = x.transpose(0, 2, 3, 1)
+    bn, bh, bw, bc = buf.strides
+    view = xp.lib.stride_tricks.as_strided(buf, (n, oh, m, kh, kw + s - 1, c), (bn, bh, bw * s, bh, bw, bc))
+    return xp.ascontiguousarray(view).reshape(n * oh * m, kh * (kw + s - 1) * c)
