@@ -23,12 +23,40 @@ class Sum(Function):
 
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
-        return x.sum(axis=axes, keepdims=keepdim)
+        by_product = _sum_by_product(x, axes)
+        if by_product is None:
+            return x.sum(axis=axes, keepdims=keepdim)
+        return by_product.reshape(_keepdim_shape(x.shape, axes) if keepdim else by_product.shape)
 
     def backward(self, g):
         shape = self.inputs[0].shape  # the ops themselves: the arguments are known to be valid
         kept = g if self.keepdim else Reshape.apply(g, shape=_keepdim_shape(shape, self.axes))
         return (Expand.apply(kept, shape=tuple(shape)),)
+
+
+PRODUCT_SUM_MIN = 1 << 16  # elements from which a sum keeping one axis is a matrix-vector product
+
+
+def _sum_by_product(x, axes):
+    """The sum over every axis but one, as a matrix-vector product with ones, when the kept axis is
+    the innermost or the outermost in memory (a conv's bias gradient, channels-last or channel-
+    major): NumPy's reduction then walks the other axes in short strided loops (measured here
+    1.04 ms for the Galaxy CNN's second layer against 0.05 ms, no less accurate: 1.7e-6 against
+    6.9e-6 relative to a float64 sum). Inf and NaN add up as in the sum (1 * x is exact). None
+    where it does not apply."""
+    kept = [axis for axis in range(x.ndim) if axis not in (axes or ())]
+    if (type(x) is not np.ndarray or x.dtype.kind != "f" or x.size < PRODUCT_SUM_MIN or axes is None
+            or len(kept) != 1):
+        return None
+    last = np.moveaxis(x, kept[0], -1)
+    if last.flags.c_contiguous:
+        rows = last.reshape(-1, last.shape[-1])
+        return np.ones(len(rows), dtype=x.dtype) @ rows
+    first = np.moveaxis(x, kept[0], 0)
+    if first.flags.c_contiguous:
+        cols = first.reshape(first.shape[0], -1)
+        return cols @ np.ones(cols.shape[1], dtype=x.dtype)
+    return None
 
 
 class Mean(Div):
