@@ -18,12 +18,14 @@ made of the other two:
 Because the backward passes are built from these ops (engine Functions), gradients of gradients
 work (gradgradcheck in tests/nn/test_functional.py).
 
-Speed (benchmarks/README.md): the columns (conv_columns.py) take one of three layouts, each the
+Speed (benchmarks/README.md): the columns (conv_columns.py) take one of four layouts, each the
 fastest measured here for some layers: channels-last ``(N*OH*OW, kh*kw*C)`` where a window row
 is long (``kw*C >= 24``, one group; the output comes out channels-last, ``(N, OH, OW, O)`` in
 memory), else ``(C, kh, kw, N, OH, row)`` with whole padded rows for stride 1 and ``OW`` per row
-otherwise (the output channel-major, ``(O, N, OH, OW)``). Either output is returned as a view of
-shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep its layout, and pooling's gradient takes
+otherwise (the output channel-major, ``(O, N, OH, OW)``); with few output channels the
+channels-last columns hold the joint windows of 2-4 adjacent outputs (``_stack``). Either
+output is returned as a view of shape ``(N, O, OH, OW)``; NumPy's elementwise ops keep its
+layout, and pooling's gradient takes
 it too (ops/pool.py), so the next layer reads it without a transposing copy. The batch is cut
 into chunks whose columns fit in ~1 MB (often one chunk: small images), so the columns are
 multiplied while still in cache and never take kh*kw times the input's memory. A stride-1 input

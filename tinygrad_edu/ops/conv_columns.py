@@ -1,5 +1,5 @@
 r"""The columns of a convolution: for every output position, the input values its window reads,
-laid out so that one matrix product with the weight gives the convolution (conv.py). Three
+laid out so that one matrix product with the weight gives the convolution (conv.py). Four
 layouts, each the fastest here for some layers (measured, benchmarks/README.md):
 
 * :func:`im2col` ``(C, kh, kw, N, OH, OW)``: any stride; the copy moves rows of ``OW``.
@@ -11,7 +11,7 @@ layouts, each the fastest here for some layers (measured, benchmarks/README.md):
   ``s`` adjacent outputs of an image row (their windows together), for layers with few output
   channels (conv.py's ``_stack``).
 
-The padding is real zeros in all three, multiplied like the input (conv.py's docstring).
+The padding is real zeros in all four, multiplied like the input (conv.py's docstring).
 """
 from ..backend import array_module
 
