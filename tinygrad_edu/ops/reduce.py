@@ -44,9 +44,11 @@ def _sum_by_product(x, axes):
     1.04 ms for the Galaxy CNN's second layer against 0.05 ms, no less accurate: 1.7e-6 against
     6.9e-6 relative to a float64 sum). Inf and NaN add up as in the sum (1 * x is exact). None
     where it does not apply."""
-    kept = [axis for axis in range(x.ndim) if axis not in (axes or ())]
-    if (type(x) is not np.ndarray or x.dtype.kind != "f" or x.size < PRODUCT_SUM_MIN or axes is None
-            or len(kept) != 1):
+    if type(x) is not np.ndarray or x.dtype.kind != "f" or x.size < PRODUCT_SUM_MIN or axes is None:
+        return None
+    summed = {axis % x.ndim for axis in axes}
+    kept = [axis for axis in range(x.ndim) if axis not in summed]
+    if len(kept) != 1:
         return None
     last = np.moveaxis(x, kept[0], -1)
     if last.flags.c_contiguous:
