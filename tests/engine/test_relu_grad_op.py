@@ -108,3 +108,18 @@ def test_relu_backward_writes_over_a_gradient_only_when_backward_alone_holds_it(
         assert seen == [True]  # the pooling's fresh gradient was written over
     if scenario in ("retain_grad", "hook"):
         assert seen == [False]  # .grad or the hook holds the gradient
+
+
+def test_relu_backward_leaves_a_gradient_the_caller_gave_intact():
+    """A seed gradient (``backward(gradient=...)``) straight into ReLU's backward is the caller's:
+    neither it nor the NumPy array it shares (from_numpy) is written over."""
+    x, _ = _arrays(False)
+    seed = np.random.default_rng(3).normal(size=x.shape).astype(np.float32)
+    before = seed.copy()
+    xe, xt = te.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    given = te.from_numpy(seed)
+    F.relu(xe * 1.0).backward(given)
+    torch.relu(xt * 1.0).backward(torch.tensor(before))
+    np.testing.assert_array_equal(seed, before)
+    np.testing.assert_array_equal(given.numpy(), before)
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
