@@ -1,6 +1,7 @@
 """tinygrad_edu among its peers: one training step (forward, loss, backward, optimizer update; float32,
 batch 64) of the sheets' four workloads in tinygrad_edu, torch, DeZero, MyGrad and tinygrad (CPU
-device, with and without its JIT), timed in one process, interleaved, one thread each. Usage:
+device, with and without its JIT), timed in one process, interleaved (each repetition runs every
+library once, in a shuffled order: bench_steps.timed), one thread each. Usage:
 
     python -m benchmarks.bench_peers [--reps 15] [--only fashion_mlp,...] [--libs edu,torch,...] [--no-memory]
 
@@ -68,7 +69,8 @@ def bench(names, libs, reps, memory):
     import torch
     torch.set_num_threads(1)
     print(f"one training step, float32, batch {BATCH}, 1 thread "
-          f"each; median of {reps} interleaved repetitions; ratio = library / torch (same run)")
+          f"each; median of {reps} interleaved repetitions (order shuffled in each); ratio = library / torch "
+          "(same run)")
     print(f"numpy {np.__version__}, torch {torch.__version__}, {_versions()}")
     header = f"{'workload':<18}{'library':<14}{'ms':>9}{'ratio':>7}{'MiB':>8}{'ratio':>7}"
     print(header + "\n" + "-" * len(header))

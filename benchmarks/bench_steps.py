@@ -3,8 +3,8 @@ torch, one thread each, for the sheets' four workloads. Usage:
 
     python benchmarks/bench_steps.py [--reps 15] [--only galaxy_cnn,...] [--no-memory] [--profile NAME]
 
-Times: the two libraries' steps are interleaved (edu, torch, edu, torch, ...) and the median of
-each is printed, so drifts in machine load hit both alike. Memory: each library runs in a fresh
+Times: the two libraries' steps are interleaved (each repetition runs both, in a shuffled order,
+see ``timed``) and the median of each is printed, so drifts in machine load hit both alike. Memory: each library runs in a fresh
 subprocess (``--memory LIB NAME``) whose glibc malloc serves every block of 64 KiB or more with its
 own mmap (``MALLOC_MMAP_THRESHOLD_``), so freeing an array gives its pages back and the resident
 set follows the live arrays. The subprocess builds the model and batch, runs one warm-up step,
@@ -172,19 +172,25 @@ def measure_memory(lib, name):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def timed(steps, reps):
-    """Median ms of each library's step, the libraries interleaved in every repetition."""
+def timed(steps, reps, seed=0):
+    """Median ms of each library's step, the libraries interleaved in every repetition, in an order
+    shuffled for each repetition (seeded): a step starts with the caches the step before it left,
+    so in a fixed order the library after a large one always starts cold (measured: in
+    bench_peers' MLP, the engine right after tinygrad's steps printed 0.75x torch and MyGrad 0.68x;
+    with the two swapped, 0.63x and 0.80x)."""
     times = {lib: [] for lib in steps}
+    order, rng = list(steps), np.random.default_rng(seed)
     for _ in range(reps):
-        for lib, step in steps.items():
+        for lib in rng.permutation(order):
             start = time.perf_counter()
-            step()
+            steps[lib]()
             times[lib].append(time.perf_counter() - start)
     return {lib: 1e3 * float(np.median(t)) for lib, t in times.items()}
 
 
 def bench(names, reps, memory):
-    print(f"one training step, float32, batch {BATCH}, 1 thread; median of {reps} interleaved repetitions")
+    print(f"one training step, float32, batch {BATCH}, 1 thread; median of {reps} interleaved repetitions "
+          "(order shuffled in each)")
     print(f"numpy {np.__version__}, torch {torch.__version__}")
     header = f"{'workload':<18}{'edu ms':>9}{'torch ms':>10}{'ratio':>7}{'edu MiB':>9}{'torch MiB':>11}{'ratio':>7}"
     print(header)
