@@ -92,7 +92,7 @@ WORKLOADS = {  # name: (model, parameter shapes, input shape, loss)
 # galaxy_cnn 24.0/25.6, fashion_mlp 0.3/0.4, fashion_cnn 9.3/10.4, conv_autoencoder 6.5/10.0. The
 # Galaxy CNN's peak is max pooling's backward at the first layer: ReLU's output (kept for its
 # backward), the pooling's masks and the gradient it makes; ReLU's backward then writes over that
-# gradient (autograd._owned) where torch allocates a third image-sized array.
+# gradient (grad_holders.owned) where torch allocates a third image-sized array.
 # Plus MEMORY_SLACK_MIB: repeated measurements of one library vary by up to ~0.15 MiB (pages, the
 # allocator's arenas), which matters only for the MLP, whose whole step peaks below 1 MiB.
 MEMORY_BOUNDS = {"galaxy_cnn": 0.95, "fashion_mlp": 1.0, "fashion_cnn": 0.95, "conv_autoencoder": 0.75}

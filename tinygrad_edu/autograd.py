@@ -30,14 +30,12 @@ the two modules need no circular import. What it uses of a tensor, the whole pro
   ``to(dtype)`` here, and whatever each op's ``backward`` uses.
 """
 import inspect
-import sys
 import weakref
-
-import numpy as np
 
 from . import hooks
 from .errors import EngineError, raise_device_mismatch, raise_modified
 from .grad_fn import AccumulateGrad, torch_name
+from .grad_holders import owned, unshared
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401  (torch.autograd's names)
 
 class Function:
@@ -275,7 +273,7 @@ def _pass_to_inputs(node, g, grads, retain_graph):
     input's shape and dtype and added to what its node got from the input's other uses."""
     node.check_versions()
     if node.reuses_grad:
-        node.grad_owned = not is_grad_enabled() and _owned(g)
+        node.grad_owned = not is_grad_enabled() and owned(g)
     for t, n, tg in zip(node.inputs, node.next, node.backward(g)):
         if n is not None and tg is not None:
             _add(grads, n, _fit_to(tg, t))
@@ -324,41 +322,12 @@ def _accumulated(old, g):
     if g.requires_grad:
         return g if old is None else old + g
     if old is None:
-        return g if _unshared(g) else type(g)._wrap(g.array.copy())
+        return g if unshared(g) else type(g)._wrap(g.array.copy())
     if old.requires_grad or old.shape != g.shape or old._is_zerotensor() or not old.array.flags.writeable:
         return old + g  # a ZeroTensor .grad is immutable (zero_tensor.py): a new tensor
     old.array += g.array
     old._changed_in_place()
     return old
-
-
-_GRADIENT_REFS = 5  # holders of g in _unshared: run_backward, visit, _accumulated, _unshared, getrefcount
-# The reference counts below hold on CPython 3.11-3.13 (3.10's frames hold more: no steal, no
-# reuse, which is safe); 3.14 may borrow references on the stack (lower counts), so not there.
-_COUNTS_HOLD = sys.version_info < (3, 14)
-
-
-def _unshared(g):
-    """Whether nothing but backward holds ``g`` and its array (torch's AccumulateGrad checks the
-    same, the use count, before it "steals" a gradient instead of copying it): a fresh array
-    (not a view of another, ``base`` None) that only this tensor wraps. Then it can become
-    ``.grad`` as it is: the copy would cost a pass over every parameter per step."""
-    return (_COUNTS_HOLD and g.array.base is None and sys.getrefcount(g.array) == 2
-            and sys.getrefcount(g) == _GRADIENT_REFS)
-
-
-def _owned(g):
-    """Whether only backward holds ``g`` at _pass_to_inputs (run_backward, _pass_to_inputs, _owned,
-    getrefcount: no hook, ``.grad`` or saved value kept it) and its memory (a fresh writable
-    NumPy array, or the only view of one): then the op g goes into may write its result over it
-    (torch's kernels allocate; this lowers the peak by one array of g's size: ReLU's backward
-    at the Galaxy CNN's first conv layer)."""
-    a = g.array
-    if (not _COUNTS_HOLD or type(a) is not np.ndarray or not a.flags.writeable or g._is_zerotensor()
-            or sys.getrefcount(g) != 4 or sys.getrefcount(a) != 3):  # g: 3 holders; a: its tensor, a, the argument
-        return False
-    base = a.base  # a view's base: held by a, base and the argument
-    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) == 3)
 
 
 def _accumulate_into(inputs):

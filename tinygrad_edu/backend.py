@@ -112,6 +112,11 @@ def keep_where(mask, values, out=None):
     return _select_bits(mask, values, out, keep=True)
 
 
+def memory_order(a):
+    """The axes of ``a`` from outermost to innermost in memory (by stride)."""
+    return sorted(range(a.ndim), key=lambda axis: -a.strides[axis])
+
+
 def zero_where(mask, values, out=None, scratch=None):
     """``where(mask, 0, values)``: +0 where ``mask`` holds, the values elsewhere (see keep_where).
     ``out`` may be ``values`` itself (in place) when ``scratch``, an array of the same size and

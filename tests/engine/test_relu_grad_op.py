@@ -96,7 +96,7 @@ def _both(ns, F, x, scenario, kept):
 @pytest.mark.parametrize("scenario", ["plain", "retain_grad", "hook", "two_uses"])
 def test_relu_backward_writes_over_a_gradient_only_when_backward_alone_holds_it(scenario, monkeypatch):
     """ReLU's backward writes its result over the incoming gradient when nothing else holds it
-    (autograd._owned): the step's peak is lower by an array of that size. A gradient kept as
+    (grad_holders.owned): the step's peak is lower by an array of that size. A gradient kept as
     .grad, by a hook or still owed to another op must come out as torch's."""
     x, _ = _arrays(False)
     seen = _relu_grad_reuses(monkeypatch)

@@ -9,7 +9,7 @@ compute it (gelu, silu and mish use it); ``Hardswish`` is torch's hardswish with
 gradient.
 """
 from ..autograd import Function
-from ..backend import array_module, zero_where
+from ..backend import array_module, memory_order, zero_where
 from ..grad_mode import is_grad_enabled
 from .unary import ZeroGradient
 
@@ -33,7 +33,7 @@ class Relu(Function):
     r"""$z = \max(x, 0)$; $\bar x = [x > 0]\,?\,\bar z : 0$ (0 at $x = 0$, like torch)."""
 
     saves_inputs, saves_output = False, True  # backward reads only the output
-    reuses_grad = True  # ReluGrad may write into g's array (autograd._owned)
+    reuses_grad = True  # ReluGrad may write into g's array (grad_holders.owned)
 
     def forward(self, x):
         return array_module(x).maximum(x, 0)
@@ -51,18 +51,18 @@ class ReluGrad(Function):
     at a time (``SELECT_BLOCK`` elements, in memory order), so no mask of the whole batch is held
     either (torch's kernel is one pass too: measured, a whole mask was 2 MiB of the Galaxy CNN
     step's peak), and on the bits (backend.zero_where: 10x faster than NumPy's where); over g's
-    own array when only backward holds g (``into_g``, autograd._owned). Linear in $g$: $\bar g$
+    own array when only backward holds g (``into_g``, grad_holders.owned). Linear in $g$: $\bar g$
     = the same selection of $\bar y$; $z$ gets no gradient (0 almost everywhere)."""
 
     saves_inputs = False
 
     def forward(self, g, z, into_g=False):
         self.z = z
-        order = sorted(range(g.ndim), key=lambda a: -g.strides[a])  # g's axes in memory order
+        order = memory_order(g)
         gm, zm = g.transpose(order), z.transpose(order)
         if g.size <= SELECT_BLOCK or not (gm.flags.c_contiguous and zm.flags.c_contiguous):
             return zero_where(z <= 0, g)
-        # into_g: g is backward's alone (autograd._owned), so the result is written over it
+        # into_g: g is backward's alone (grad_holders.owned), so the result is written over it
         xp = array_module(g)
         out = gm if into_g else xp.empty(gm.shape, dtype=g.dtype)  # in g's memory layout
         flat_g, flat_z, flat_out = gm.reshape(-1), zm.reshape(-1), out.reshape(-1)

@@ -13,7 +13,7 @@ pooling and, for max pooling, marks the first maximum of each window in row-majo
 other's adjoints, so each is the other's backward and gradients of gradients work.
 """
 from ..autograd import Function
-from ..backend import array_module, keep_where
+from ..backend import array_module, keep_where, memory_order
 
 
 class _Windows:
@@ -59,18 +59,13 @@ class _Windows:
         return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride, self.dilation))
 
 
-def _memory_order(a):
-    """The axes of ``a`` from outermost to innermost in memory."""
-    return sorted(range(a.ndim), key=lambda axis: -a.strides[axis])
-
-
 def _zeros_like_layout(g, hw, layout, empty=False):
     """Zeros (or uninitialised) of shape ``g.shape[:2] + hw`` and ``g``'s dtype, with the order
     of axes in memory of the array ``layout`` (conv outputs are channel-major or channels-last),
     so the gradient reaches the ops below without transposing copies."""
     xp = array_module(g)
     make = xp.empty if empty else xp.zeros
-    order = _memory_order(layout)
+    order = memory_order(layout)
     shape = g.shape[:2] + tuple(hw)
     buf = make(tuple(shape[axis] for axis in order), dtype=g.dtype)
     return buf.transpose([order.index(axis) for axis in range(4)])
@@ -78,8 +73,8 @@ def _zeros_like_layout(g, hw, layout, empty=False):
 
 def _in_layout_of(a, layout):
     """``a``, copied into the memory order of ``layout`` if it has another."""
-    order = _memory_order(layout)
-    if _memory_order(a) == order:
+    order = memory_order(layout)
+    if memory_order(a) == order:
         return a
     return array_module(a).ascontiguousarray(a.transpose(order)).transpose([order.index(i) for i in range(a.ndim)])
 
