@@ -42,9 +42,13 @@ pdf: $(STAMP)
 
 ## The benchmark: every library (tinygrad_edu, torch, DeZero, MyGrad, tinygrad) on the four workloads,
 ## time and peak memory; scripts/setup_bench.sh installs the `bench` extra and clang first.
+## Some machines here pin OpenBLAS to older kernels (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, for old
+## OpenBLAS builds); the benchmark unsets both, in this command alone, so NumPy runs the kernels its
+## OpenBLAS picks for the processor, as on a user's machine. The table's header names them.
 bench: $(STAMP)
 	bash scripts/setup_bench.sh
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m benchmarks.bench_peers
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m benchmarks.bench_peers
 
 clean:
 	rm -rf $(VENV) $(OUT) *.egg-info

@@ -71,7 +71,7 @@ def bench(names, libs, reps, memory):
     print(f"one training step, float32, batch {BATCH}, 1 thread "
           f"each; median of {reps} interleaved repetitions (order shuffled in each); ratio = library / torch "
           "(same run)")
-    print(f"numpy {np.__version__}, torch {torch.__version__}, {_versions()}")
+    print(f"numpy {np.__version__} ({_blas()}), torch {torch.__version__}, {_versions()}")
     header = f"{'workload':<18}{'library':<14}{'ms':>9}{'ratio':>7}{'MiB':>8}{'ratio':>7}"
     print(header + "\n" + "-" * len(header))
     for name in names:
@@ -92,6 +92,17 @@ def bench(names, libs, reps, memory):
             mem = (f"{mib[lib]:>8.1f}{mib[lib] / max(mib['torch'] or 1e-9, 1e-9):>7.2f}"
                    if mib[lib] is not None and mib.get("torch") else f"{'-':>8}{'-':>7}")
             print(f"{label}{ms[lib]:>9.2f}{ms[lib] / ms['torch']:>7.2f}{mem}", flush=True)
+
+
+def _blas():
+    """NumPy's BLAS and the kernels it runs (and whether OPENBLAS_CORETYPE chose them)."""
+    from threadpoolctl import threadpool_info
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas" and "numpy" in pool.get("filepath", ""):
+            forced = os.environ.get("OPENBLAS_CORETYPE")
+            return (f"{pool['internal_api']} {pool['version']}, {pool.get('architecture')} kernels"
+                    + (f" forced by OPENBLAS_CORETYPE={forced}" if forced else ""))
+    return "BLAS unknown"
 
 
 def _versions():

@@ -68,6 +68,25 @@ def test_a_training_step_on_the_device_matches_the_cpu():
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("kwargs", [dict(momentum=0.9, nesterov=True), dict(momentum=0.9), dict()])
+def test_sgd_on_the_device_updates_large_parameters_a_block_at_a_time_as_the_cpu(kwargs):
+    """SGD's update of a parameter larger than UPDATE_BLOCK (optim/sgd.py) on the device: the blocks
+    and their scratch go through the device's array module, and the result is the CPU's."""
+    from tinygrad_edu.optim.sgd import UPDATE_BLOCK
+    start = np.random.default_rng(4).normal(size=(3, UPDATE_BLOCK // 2 + 5)).astype(np.float32)
+    results = []
+    for device in ("cpu", "cuda"):
+        w = te.tensor(start, device=device, requires_grad=True)
+        opt = te.optim.SGD([w], lr=0.1, **kwargs)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w * w).sum().backward()
+            opt.step()
+        results.append(w.detach().cpu().numpy())
+    np.testing.assert_array_equal(results[1], results[0])
+    assert not np.any(results[0] == start)
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("channels,kwargs", [(8, dict(padding=1)), (2, dict(padding=1)), (3, dict(stride=2)),
                                              (8, dict(padding=(0, 2), dilation=2))])

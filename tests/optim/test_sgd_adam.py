@@ -66,6 +66,47 @@ def test_updates_match_torch(opt_cls, kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
 
 
+SGD_CONFIGS = [c for c in CONFIGS if c[0] == "SGD"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("opt_cls, kwargs", SGD_CONFIGS, ids=[f"{c}-{k}" for c, k in SGD_CONFIGS])
+def test_sgd_updates_of_parameters_larger_than_a_block_match_torch(opt_cls, kwargs, dtype):
+    """SGD updates a parameter of more than UPDATE_BLOCK elements a block at a time (the last block
+    partial); every element, in either dtype, is torch's (float32 to rounding: torch fuses into FMA)."""
+    from tinygrad_edu.optim.sgd import UPDATE_BLOCK
+    rng = np.random.default_rng(3)
+    shapes = [(2 * UPDATE_BLOCK + 777,), (300, 300), (5,)]
+    inits = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    targets = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    ours = _run(te, opt_cls, kwargs, 4, inits, targets)
+    theirs = _run(torch, opt_cls, kwargs, 4, inits, targets)
+    tol = dict(rtol=1e-12, atol=1e-13) if dtype == "float64" else dict(rtol=2e-6, atol=1e-6)
+    for a, b, start in zip(ours, theirs, inits):
+        assert a.dtype == start.dtype and not np.any(a == start)  # every element moved
+        np.testing.assert_allclose(a, b, **tol)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(momentum=0.9), dict(momentum=0.9, nesterov=True)],
+                         ids=["plain", "momentum", "nesterov"])
+def test_sgd_step_allocates_at_most_a_block(kwargs):
+    """SGD's update needs no temporary of a parameter's size (torch's ``add_`` makes none): the
+    step's peak allocation (tracemalloc sees NumPy's) is at most one UPDATE_BLOCK of scratch."""
+    import tracemalloc
+
+    from tinygrad_edu.optim.sgd import UPDATE_BLOCK
+    w = Parameter(te.tensor(np.random.default_rng(0).normal(size=(784, 100)).astype(np.float32)))
+    opt = optim.SGD([w], lr=0.01, **kwargs)
+    for _ in range(2):  # the second step finds its momentum buffer made
+        opt.zero_grad()
+        (w * w).sum().backward()
+        tracemalloc.start()
+        opt.step()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak <= UPDATE_BLOCK * 4 + 4096, f"{peak} bytes for a parameter of {w.numel() * 4}"
+
+
 def test_parameter_groups_match_torch():
     inits, targets = _problem(1)
 
