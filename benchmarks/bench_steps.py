@@ -100,8 +100,9 @@ WORKLOADS = {  # name: (model, parameter shapes, input shape, loss)
 MEMORY_BOUNDS = {"galaxy_cnn": 0.95, "fashion_mlp": 1.0, "fashion_cnn": 0.95, "conv_autoencoder": 0.75}
 MEMORY_SLACK_MIB = 0.25
 # `make bench`'s MLP step (optim.SGD, Nesterov) against torch's, medians of 3 fresh processes, no
-# slack. Its peak was often SGD's temporary of the 784x100 weight (0.14-0.45 MiB, torch 0.23-0.45)
-# until optim/sgd.py updated a block at a time: then 0.13-0.20 MiB (2026-12-02, fifth round).
+# slack. Its peak was often SGD's temporary of the 784x100 weight (0.13-0.45 MiB, torch 0.18-0.39)
+# until optim/sgd.py updated a block at a time: then 0.13-0.20 MiB, torch 0.22-0.45 (21 fresh
+# processes each, 2026-12-02, fifth round; benchmarks/README.md "Memory").
 PEER_MLP_MEMORY_BOUND = 1.0
 
 
